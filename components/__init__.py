@@ -1,0 +1,1 @@
+"""Typed Pulumi components, one module per layer of the platform."""

@@ -1,0 +1,330 @@
+"""The typed stack configuration: one model for everything a stack file can say.
+
+A stack file (`Pulumi.<stack>.yaml`) holds keys in the project's namespace
+(`webplatform:network`, ...) and `aws:region`. `load` merges the environment tier's
+defaults under them, validates the result and returns a `StackConfig`, or raises
+`ConfigError` whose message is one line naming the stack file and the key.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import json
+import re
+from collections.abc import Collection, Mapping
+from typing import Any, Literal
+
+import pulumi
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic.alias_generators import to_camel
+
+Tier = Literal["dev", "stg", "prd"]
+NatStrategy = Literal["none", "single", "perAz"]
+
+DEFAULT_REGION = "ap-northeast-1"
+SUBNET_TIERS = ("public", "app", "data")
+
+# Zone letters per region, where they are not simply a, b, c (Tokyo has no "b" for new accounts).
+REGION_ZONE_LETTERS = {"ap-northeast-1": "acd"}
+
+# CloudWatch Logs accepts only these retention periods.
+LOG_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
+    1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)  # fmt: skip
+
+ALL_INTERFACE_ENDPOINTS = [
+    "ecr.api", "ecr.dkr", "logs", "ssm", "ssmmessages", "secretsmanager", "kms", "sts",
+]  # fmt: skip
+
+# Zones per tier when the stack file names none.
+TIER_ZONE_COUNT = {"dev": 2, "stg": 2, "prd": 3}
+
+# Each tier's defaults, in the shape of a stack file; the stack file overrides them key by key.
+TIER_DEFAULTS: dict[str, dict[str, Any]] = {
+    "dev": {
+        "logRetentionDays": 30,
+        "network": {"natGateways": "single", "interfaceEndpoints": []},
+    },
+    "stg": {
+        "logRetentionDays": 90,
+        "network": {"natGateways": "single", "interfaceEndpoints": ALL_INTERFACE_ENDPOINTS},
+    },
+    "prd": {
+        "logRetentionDays": 365,
+        "network": {"natGateways": "perAz", "interfaceEndpoints": ALL_INTERFACE_ENDPOINTS},
+    },
+}
+
+RFC1918 = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+
+
+class ConfigError(pulumi.RunError):
+    """A stack file says something the program cannot use. The message is one line."""
+
+    def __init__(self, stack_file: str, key: str, problem: str) -> None:
+        super().__init__(f"{stack_file}: {key}: {problem}")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, frozen=True)
+
+
+class NetworkConfig(_Model):
+    """`<project>:network` in the stack file."""
+
+    cidr: ipaddress.IPv4Network = Field(description="VPC CIDR: RFC1918, /16 to /28.")
+    subnet_prefix_length: int | None = Field(
+        None, ge=16, le=28, description="Prefix length of every subnet; derived from the CIDR."
+    )
+    nat_gateways: NatStrategy = Field(description="none, single, or perAz (one per zone).")
+    interface_endpoints: list[str] = Field(
+        description="AWS services reached through interface endpoints in the app subnets."
+    )
+    flow_log_traffic: Literal["ALL", "ACCEPT", "REJECT"] = "ALL"
+
+    @field_validator("cidr", mode="before")
+    @classmethod
+    def _parse_cidr(cls, value: Any) -> ipaddress.IPv4Network:
+        try:
+            return ipaddress.IPv4Network(value, strict=True)
+        except (ValueError, TypeError):
+            raise ValueError(f"expected an IPv4 CIDR such as 10.0.0.0/16, got {value!r}") from None
+
+    @field_validator("cidr")
+    @classmethod
+    def _check_cidr(cls, cidr: ipaddress.IPv4Network) -> ipaddress.IPv4Network:
+        if not any(cidr.subnet_of(block) for block in RFC1918):
+            raise ValueError(f"{cidr} is not in RFC1918 space (10/8, 172.16/12, 192.168/16)")
+        if not 16 <= cidr.prefixlen <= 28:
+            raise ValueError(f"a VPC must be /16 to /28, got /{cidr.prefixlen}")
+        return cidr
+
+    @field_validator("interface_endpoints")
+    @classmethod
+    def _check_endpoints(cls, names: list[str]) -> list[str]:
+        for name in names:
+            if not re.fullmatch(r"[a-z0-9]+([.-][a-z0-9]+)*", name):
+                raise ValueError(f"{name!r} is not an AWS service name such as 'ecr.api'")
+        if len(set(names)) != len(names):
+            raise ValueError("lists a service twice")
+        return names
+
+
+class StackConfig(_Model):
+    """Everything a stack file says, after tier defaults and validation."""
+
+    environment: Tier = Field(description="Environment tier; chooses the defaults.")
+    owner: str = Field(min_length=1, description="Team that owns the stack (Owner tag).")
+    account_id: str = Field(pattern=r"^\d{12}$", description="The only AWS account to deploy to.")
+    project: str = Field(
+        pattern=r"^[a-z][a-z0-9-]{1,19}$", description="Short name used in tags and names."
+    )
+    region: str = Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
+    availability_zones: list[str] = Field(min_length=1)
+    log_retention_days: int
+    network: NetworkConfig
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _check_retention(cls, days: int) -> int:
+        if days not in LOG_RETENTION_DAYS:
+            raise ValueError(f"CloudWatch Logs accepts {', '.join(map(str, LOG_RETENTION_DAYS))}")
+        return days
+
+    @property
+    def name_prefix(self) -> str:
+        """`<project>-<environment>`, the start of every physical name."""
+        return f"{self.project}-{self.environment}"
+
+    def subnet_cidrs(self) -> dict[str, list[str]]:
+        """Subnet CIDRs per tier, one per zone, in zone order."""
+        layout = _subnet_layout(self.network, len(self.availability_zones))
+        assert layout is not None, "validated in load()"
+        prefix, stride = layout
+        subnets = list(self.network.cidr.subnets(new_prefix=prefix))
+        return {
+            tier: [str(subnets[t * stride + z]) for z in range(len(self.availability_zones))]
+            for t, tier in enumerate(SUBNET_TIERS)
+        }
+
+
+def default_zones(region: str, count: int) -> list[str]:
+    letters = REGION_ZONE_LETTERS.get(region, "abc")
+    return [region + letter for letter in letters[:count]]
+
+
+def _subnet_layout(network: NetworkConfig, zone_count: int) -> tuple[int, int] | None:
+    """(subnet prefix length, subnets reserved per tier), or None when the subnets do not fit.
+
+    Each tier reserves room for four zones when the VPC is big enough, so adding a zone later
+    does not renumber the existing subnets.
+    """
+    prefix = network.subnet_prefix_length or min(network.cidr.prefixlen + 8, 27)
+    if prefix < network.cidr.prefixlen:
+        return None
+    slots = 2 ** (prefix - network.cidr.prefixlen)
+    stride = max(zone_count, min(4, slots // len(SUBNET_TIERS)))
+    if stride * len(SUBNET_TIERS) > slots:
+        return None
+    return prefix, stride
+
+
+def load(
+    project: str, stack: str, values: Mapping[str, str], secret_keys: Collection[str] = ()
+) -> StackConfig:
+    """Validate a stack's config values (as the engine passes them: strings, JSON for objects).
+
+    A value under a secret key is never quoted in an error.
+    """
+    stack_file = f"Pulumi.{stack}.yaml"
+    ns = f"{project}:"
+    raw: dict[str, Any] = {}
+    for full_key, value in values.items():
+        namespace, _, key = full_key.partition(":")
+        if full_key == "aws:region":
+            raw["region"] = value
+        elif namespace == project and key != "region":
+            raw[key] = _decode(value)
+        elif namespace == project:
+            raise ConfigError(stack_file, full_key, "unknown key; the region is aws:region")
+        elif namespace == "aws":
+            raise ConfigError(
+                stack_file, full_key, "not used: resources take aws:region and the project's keys"
+            )
+
+    def fail(key: str, problem: str) -> ConfigError:
+        return ConfigError(stack_file, key if key == "aws:region" else ns + key, problem)
+
+    environment = raw.get("environment")
+    if environment not in TIER_DEFAULTS:
+        problem = "required key is missing" if environment is None else f"got {environment!r}"
+        raise fail("environment", f"expected one of dev, stg, prd; {problem}")
+    merged = _merge(TIER_DEFAULTS[environment], raw)
+    merged.setdefault("project", project)
+    merged.setdefault("region", DEFAULT_REGION)
+    if isinstance(merged["region"], str):
+        zones = default_zones(merged["region"], TIER_ZONE_COUNT[environment])
+        merged.setdefault("availabilityZones", zones)
+
+    try:
+        config = StackConfig.model_validate(merged)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        loc = error["loc"]
+        key = "aws:region" if loc[:1] == ("region",) else _key_path(loc)
+        secret = ns + str(loc[0]) in secret_keys
+        raise fail(key, _describe(error, loc, quote_input=not secret)) from None
+
+    _check_zones(config, fail)
+    network = config.network
+    if _subnet_layout(network, len(config.availability_zones)) is None:
+        key = "network.subnetPrefixLength" if network.subnet_prefix_length else "network.cidr"
+        raise fail(
+            key,
+            f"{len(SUBNET_TIERS)} tiers x {len(config.availability_zones)} zones of subnets "
+            f"do not fit in {network.cidr}; use a larger VPC or a longer subnet prefix",
+        )
+    return config
+
+
+def _check_zones(config: StackConfig, fail: Any) -> None:
+    zones = config.availability_zones
+    letters = REGION_ZONE_LETTERS.get(config.region, "abcdefghijklmnopqrstuvwxyz")
+    for i, zone in enumerate(zones):
+        if zone[:-1] != config.region or zone[-1] not in letters:
+            raise fail(
+                f"availabilityZones[{i}]",
+                f"{zone!r} is not a zone of {config.region} "
+                f"(expected one of {', '.join(config.region + x for x in letters[:6])})",
+            )
+    if len(set(zones)) != len(zones):
+        raise fail("availabilityZones", "lists a zone twice")
+    if config.environment == "prd" and len(zones) < 2:
+        raise fail("availabilityZones", "prd needs at least 2 zones")
+
+
+def _decode(value: Any) -> Any:
+    """Config values arrive as text, objects and lists as JSON; the model coerces the rest."""
+    if isinstance(value, str) and value[:1] in ("{", "["):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _merge(defaults: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(defaults)
+    for key, value in overrides.items():
+        base = merged.get(key)
+        both_maps = isinstance(base, Mapping) and isinstance(value, Mapping)
+        merged[key] = _merge(base, value) if both_maps else value  # type: ignore[arg-type]
+    return merged
+
+
+def _key_path(loc: tuple[int | str, ...]) -> str:
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path
+
+
+def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel]:
+    model: type[BaseModel] = StackConfig
+    for part in loc:
+        field = next((f for f in model.model_fields.values() if f.alias == part), None)
+        annotation = getattr(field, "annotation", None)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            model = annotation
+    return model
+
+
+def _unknown_key(key: str, model: type[BaseModel]) -> str:
+    known = sorted(str(f.alias) for f in model.model_fields.values() if f.alias != "region")
+    close = difflib.get_close_matches(key, known, n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    return f"unknown key; {hint}expected one of {', '.join(known)}"
+
+
+# What a pattern stands for, by key path, for messages a person can act on.
+PATTERN_HINTS = {
+    ("accountId",): "expected a 12-digit AWS account id",
+    ("region",): "expected an AWS region such as ap-northeast-1",
+    ("project",): "expected 2-20 lowercase letters, digits or hyphens, starting with a letter",
+}
+
+
+def _describe(error: Any, loc: tuple[int | str, ...], quote_input: bool) -> str:
+    kind = error["type"]
+    if kind == "missing":
+        return "required key is missing"
+    if kind == "extra_forbidden":
+        return _unknown_key(str(loc[-1]), _model_at(loc[:-1]))
+    if kind == "literal_error":
+        expected = error.get("ctx", {}).get("expected", "").replace("'", "")
+        message = f"expected one of {expected.replace(' or ', ', ')}"
+    elif kind == "model_type":
+        message = "expected a mapping of keys"
+    elif kind == "string_pattern_mismatch" and loc in PATTERN_HINTS:
+        message = PATTERN_HINTS[loc]
+    else:
+        message = str(error["msg"]).removeprefix("Value error, ")
+        message = message.replace("Input should be", "expected")
+    if quote_input and "input" in error and kind != "value_error":
+        message += f", got {error['input']!r}"
+    return message
+
+
+def from_pulumi() -> StackConfig:
+    """Load the running stack's config from the Pulumi runtime."""
+    values: dict[str, str] = {
+        **pulumi.runtime.config.get_config_env(),
+        **pulumi.runtime.config.CONFIG.get(),
+    }
+    secret_keys = {
+        *pulumi.runtime.config.get_config_secret_keys_env(),
+        *pulumi.runtime.config._SECRET_KEYS.get(),
+    }
+    return load(pulumi.get_project(), pulumi.get_stack(), values, secret_keys)

@@ -1,0 +1,89 @@
+"""Customer-managed KMS keys, one per purpose, with rotation on and narrow key policies."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any, TypedDict
+
+import pulumi
+import pulumi_aws as aws
+
+
+class KeysArgs(TypedDict):
+    name_prefix: str
+    """`<project>-<environment>`: aliases are `alias/<name_prefix>-<purpose>`."""
+    account_id: str
+    """The stack's AWS account; its administrators manage the keys through IAM."""
+    region: str
+    """The stack's region, for service principals and ARNs in the key policies."""
+    purposes: Sequence[str]
+    """One key per purpose. "logs" lets CloudWatch Logs use its key for this account's groups."""
+
+
+class Keys(pulumi.ComponentResource):
+    """A KMS key and alias per purpose."""
+
+    arns: pulumi.Output[dict[str, str]]
+    """Key ARN by purpose."""
+
+    def __init__(
+        self, name: str, args: KeysArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("webplatform:data:Keys", name, None, opts)
+        arns: dict[str, pulumi.Output[str]] = {}
+        for purpose in args["purposes"]:
+            key = aws.kms.Key(
+                f"{name}-{purpose}",
+                description=f"{args['name_prefix']} {purpose}",
+                enable_key_rotation=True,
+                deletion_window_in_days=30,
+                policy=json.dumps(key_policy(purpose, args["account_id"], args["region"])),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            aws.kms.Alias(
+                f"{name}-{purpose}",
+                name=f"alias/{args['name_prefix']}-{purpose}",
+                target_key_id=key.key_id,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            arns[purpose] = key.arn
+        self.arns = pulumi.Output.all(**arns)  # type: ignore[assignment]
+        self.register_outputs({"arns": self.arns})
+
+
+def key_policy(purpose: str, account_id: str, region: str) -> dict[str, Any]:
+    """The account administers the key through IAM; a service gets only what its purpose needs."""
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "AccountAdministersThroughIam",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        }
+    ]
+    if purpose == "logs":
+        statements.append(
+            {
+                "Sid": "CloudWatchLogsForThisAccount",
+                "Effect": "Allow",
+                "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+                "Action": [
+                    "kms:Encrypt*",
+                    "kms:Decrypt*",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:Describe*",
+                ],
+                "Resource": "*",
+                "Condition": {
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": (
+                            f"arn:aws:logs:{region}:{account_id}:log-group:*"
+                        )
+                    }
+                },
+            }
+        )
+    return {"Version": "2012-10-17", "Statement": statements}

@@ -1,0 +1,482 @@
+"""The network layer: VPC, subnets per zone and tier, NAT, routes, NACLs, flow logs,
+VPC endpoints and the security-group chain the other layers attach to."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Literal, TypedDict
+
+import pulumi
+import pulumi_aws as aws
+
+ANYWHERE = "0.0.0.0/0"
+GATEWAY_ENDPOINTS = ("s3", "dynamodb")
+
+
+class NetworkArgs(TypedDict):
+    name_prefix: str
+    """`<project>-<environment>`, the start of every Name tag and physical name."""
+    region: str
+    """The stack's region, for endpoint service names and ARNs."""
+    account_id: str
+    """The stack's AWS account, to scope the flow-log role's trust."""
+    cidr_block: str
+    """The VPC's IPv4 CIDR."""
+    availability_zones: Sequence[str]
+    """One subnet per tier in each of these zones."""
+    subnet_cidrs: Mapping[str, Sequence[str]]
+    """CIDRs of the "public", "app" and "data" subnets, one per zone, in zone order."""
+    nat_gateways: Literal["none", "single", "perAz"]
+    """No NAT, one shared NAT gateway, or one per zone."""
+    interface_endpoints: Sequence[str]
+    """AWS services (such as "ecr.api") reached through interface endpoints."""
+    flow_log_traffic: str
+    """Traffic the flow log records: ALL, ACCEPT or REJECT."""
+    log_retention_days: pulumi.Input[int]
+    """Retention of the flow-log group."""
+    logs_kms_key_arn: pulumi.Input[str]
+    """KMS key that encrypts the flow-log group."""
+
+
+class Network(pulumi.ComponentResource):
+    """A VPC with public, app and data subnets in every zone.
+
+    Public subnets route to the internet gateway and hold the NAT gateways and the load
+    balancer; app subnets route out through NAT; data subnets have no route out at all.
+    """
+
+    vpc_id: pulumi.Output[str]
+    vpc_cidr: pulumi.Output[str]
+    public_subnet_ids: pulumi.Output[list[str]]
+    app_subnet_ids: pulumi.Output[list[str]]
+    data_subnet_ids: pulumi.Output[list[str]]
+    alb_security_group_id: pulumi.Output[str]
+    """Load balancer: HTTP and HTTPS from anywhere."""
+    app_security_group_id: pulumi.Output[str]
+    """Services and functions: TCP from the load balancer."""
+    data_security_group_id: pulumi.Output[str]
+    """Databases and caches: the data layer admits the app group on its engine ports."""
+    endpoints_security_group_id: pulumi.Output[str]
+    """Interface endpoints: HTTPS from inside the VPC."""
+    public_route_table_id: pulumi.Output[str]
+    app_route_table_ids: pulumi.Output[list[str]]
+    data_route_table_id: pulumi.Output[str]
+    nat_public_ips: pulumi.Output[list[str]]
+    """Addresses the app tier reaches the internet from, for partners' allowlists."""
+    flow_log_group_name: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("webplatform:network:Network", name, None, opts)
+        self._name = name
+        self._prefix = args["name_prefix"]
+        zones = list(args["availability_zones"])
+
+        vpc = aws.ec2.Vpc(
+            name,
+            cidr_block=args["cidr_block"],
+            enable_dns_support=True,
+            enable_dns_hostnames=True,
+            tags=self._name_tag("vpc"),
+            opts=self._child(),
+        )
+        self.vpc_id = vpc.id
+        self.vpc_cidr = vpc.cidr_block
+        # Take over the default security group and leave it with no rules, so nothing that
+        # lands in it by accident can talk to anything.
+        aws.ec2.DefaultSecurityGroup(
+            f"{name}-default", vpc_id=vpc.id, tags=self._name_tag("default"), opts=self._child()
+        )
+
+        subnets = {
+            tier: [
+                aws.ec2.Subnet(
+                    f"{name}-{tier}-{zone}",
+                    vpc_id=vpc.id,
+                    cidr_block=cidr,
+                    availability_zone=zone,
+                    map_public_ip_on_launch=False,
+                    tags=self._name_tag(f"{tier}-{zone}"),
+                    opts=self._child(),
+                )
+                for zone, cidr in zip(zones, args["subnet_cidrs"][tier], strict=True)
+            ]
+            for tier in ("public", "app", "data")
+        }
+
+        igw, public_table = self._public_routes(vpc, zones, subnets["public"])
+        nat_ids, nat_ips = self._nat_gateways(args["nat_gateways"], zones, subnets["public"], igw)
+        app_tables = self._app_routes(vpc, zones, subnets["app"], nat_ids)
+        data_table = aws.ec2.RouteTable(
+            f"{name}-data", vpc_id=vpc.id, tags=self._name_tag("data"), opts=self._child()
+        )
+        for zone, subnet in zip(zones, subnets["data"], strict=True):
+            aws.ec2.RouteTableAssociation(
+                f"{name}-data-{zone}",
+                subnet_id=subnet.id,
+                route_table_id=data_table.id,
+                opts=self._child(),
+            )
+
+        self._network_acls(vpc, args["cidr_block"], subnets)
+        groups = self._security_groups(vpc, args["cidr_block"])
+        self._endpoints(
+            vpc,
+            args["region"],
+            [t.id for t in [*app_tables, data_table]],
+            [s.id for s in subnets["app"]],
+            args["interface_endpoints"],
+            groups["endpoints"].id,
+        )
+        flow_log_group = self._flow_log(vpc, args)
+
+        self.public_subnet_ids = pulumi.Output.all(*[s.id for s in subnets["public"]])
+        self.app_subnet_ids = pulumi.Output.all(*[s.id for s in subnets["app"]])
+        self.data_subnet_ids = pulumi.Output.all(*[s.id for s in subnets["data"]])
+        self.alb_security_group_id = groups["alb"].id
+        self.app_security_group_id = groups["app"].id
+        self.data_security_group_id = groups["data"].id
+        self.endpoints_security_group_id = groups["endpoints"].id
+        self.public_route_table_id = public_table.id
+        self.app_route_table_ids = pulumi.Output.all(*[t.id for t in app_tables])
+        self.data_route_table_id = data_table.id
+        self.nat_public_ips = pulumi.Output.all(*nat_ips)
+        self.flow_log_group_name = flow_log_group.name
+        self.register_outputs(
+            {
+                "vpc_id": self.vpc_id,
+                "vpc_cidr": self.vpc_cidr,
+                "public_subnet_ids": self.public_subnet_ids,
+                "app_subnet_ids": self.app_subnet_ids,
+                "data_subnet_ids": self.data_subnet_ids,
+                "alb_security_group_id": self.alb_security_group_id,
+                "app_security_group_id": self.app_security_group_id,
+                "data_security_group_id": self.data_security_group_id,
+                "endpoints_security_group_id": self.endpoints_security_group_id,
+                "public_route_table_id": self.public_route_table_id,
+                "app_route_table_ids": self.app_route_table_ids,
+                "data_route_table_id": self.data_route_table_id,
+                "nat_public_ips": self.nat_public_ips,
+                "flow_log_group_name": self.flow_log_group_name,
+            }
+        )
+
+    def _child(self, **kwargs: object) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self, **kwargs)  # type: ignore[arg-type]
+
+    def _name_tag(self, suffix: str) -> dict[str, str]:
+        return {"Name": f"{self._prefix}-{suffix}"}
+
+    def _public_routes(
+        self, vpc: aws.ec2.Vpc, zones: list[str], public_subnets: list[aws.ec2.Subnet]
+    ) -> tuple[aws.ec2.InternetGateway, aws.ec2.RouteTable]:
+        name = self._name
+        igw = aws.ec2.InternetGateway(
+            name, vpc_id=vpc.id, tags=self._name_tag("igw"), opts=self._child()
+        )
+        table = aws.ec2.RouteTable(
+            f"{name}-public", vpc_id=vpc.id, tags=self._name_tag("public"), opts=self._child()
+        )
+        aws.ec2.Route(
+            f"{name}-public-internet",
+            route_table_id=table.id,
+            destination_cidr_block=ANYWHERE,
+            gateway_id=igw.id,
+            opts=self._child(),
+        )
+        for zone, subnet in zip(zones, public_subnets, strict=True):
+            aws.ec2.RouteTableAssociation(
+                f"{name}-public-{zone}",
+                subnet_id=subnet.id,
+                route_table_id=table.id,
+                opts=self._child(),
+            )
+        return igw, table
+
+    def _nat_gateways(
+        self,
+        strategy: str,
+        zones: list[str],
+        public_subnets: list[aws.ec2.Subnet],
+        igw: aws.ec2.InternetGateway,
+    ) -> tuple[list[pulumi.Output[str]], list[pulumi.Output[str]]]:
+        """NAT gateway id for each zone (one shared id for a single NAT), and the NAT IPs."""
+        count = {"none": 0, "single": 1, "perAz": len(zones)}[strategy]
+        ids: list[pulumi.Output[str]] = []
+        ips: list[pulumi.Output[str]] = []
+        for zone, subnet in list(zip(zones, public_subnets, strict=True))[:count]:
+            eip = aws.ec2.Eip(
+                f"{self._name}-nat-{zone}",
+                domain="vpc",
+                tags=self._name_tag(f"nat-{zone}"),
+                opts=self._child(depends_on=[igw]),
+            )
+            nat = aws.ec2.NatGateway(
+                f"{self._name}-{zone}",
+                allocation_id=eip.allocation_id,
+                subnet_id=subnet.id,
+                connectivity_type="public",
+                tags=self._name_tag(f"nat-{zone}"),
+                opts=self._child(depends_on=[igw]),
+            )
+            ids.append(nat.id)
+            ips.append(eip.public_ip)
+        if count == 1:
+            ids *= len(zones)
+        return ids, ips
+
+    def _app_routes(
+        self,
+        vpc: aws.ec2.Vpc,
+        zones: list[str],
+        app_subnets: list[aws.ec2.Subnet],
+        nat_ids: list[pulumi.Output[str]],
+    ) -> list[aws.ec2.RouteTable]:
+        """A route table per zone, out through that zone's NAT gateway (or the single one)."""
+        tables = []
+        for i, (zone, subnet) in enumerate(zip(zones, app_subnets, strict=True)):
+            table = aws.ec2.RouteTable(
+                f"{self._name}-app-{zone}",
+                vpc_id=vpc.id,
+                tags=self._name_tag(f"app-{zone}"),
+                opts=self._child(),
+            )
+            if nat_ids:
+                aws.ec2.Route(
+                    f"{self._name}-app-{zone}-nat",
+                    route_table_id=table.id,
+                    destination_cidr_block=ANYWHERE,
+                    nat_gateway_id=nat_ids[i],
+                    opts=self._child(),
+                )
+            aws.ec2.RouteTableAssociation(
+                f"{self._name}-app-{zone}",
+                subnet_id=subnet.id,
+                route_table_id=table.id,
+                opts=self._child(),
+            )
+            tables.append(table)
+        return tables
+
+    def _network_acls(
+        self, vpc: aws.ec2.Vpc, cidr: str, subnets: Mapping[str, list[aws.ec2.Subnet]]
+    ) -> None:
+        """Stateless filters per tier, a coarse layer under the security groups.
+
+        Public: web traffic and return traffic from anywhere, anything from inside the VPC.
+        App: anything from inside the VPC, return traffic from the internet through NAT.
+        Data: only the VPC, in and out.
+        """
+
+        def rule(number: int, block: str, ports: tuple[int, int] | None = None) -> dict:
+            protocol, (low, high) = ("tcp", ports) if ports else ("-1", (0, 0))
+            return {
+                "rule_no": number,
+                "action": "allow",
+                "protocol": protocol,
+                "cidr_block": block,
+                "from_port": low,
+                "to_port": high,
+            }
+
+        ephemeral = (1024, 65535)
+        rules = {
+            "public": (
+                [
+                    rule(100, cidr),
+                    rule(110, ANYWHERE, (443, 443)),
+                    rule(120, ANYWHERE, (80, 80)),
+                    rule(130, ANYWHERE, ephemeral),
+                ],
+                [rule(100, ANYWHERE)],
+            ),
+            "app": ([rule(100, cidr), rule(110, ANYWHERE, ephemeral)], [rule(100, ANYWHERE)]),
+            "data": ([rule(100, cidr)], [rule(100, cidr)]),
+        }
+        for tier, (ingress, egress) in rules.items():
+            aws.ec2.NetworkAcl(
+                f"{self._name}-{tier}",
+                vpc_id=vpc.id,
+                subnet_ids=[s.id for s in subnets[tier]],
+                ingress=ingress,  # type: ignore[arg-type]
+                egress=egress,  # type: ignore[arg-type]
+                tags=self._name_tag(tier),
+                opts=self._child(),
+            )
+
+    def _security_groups(self, vpc: aws.ec2.Vpc, cidr: str) -> dict[str, aws.ec2.SecurityGroup]:
+        """The chain internet -> alb -> app -> data, and the endpoints' group.
+
+        Rules are separate resources so later layers can add theirs (the data layer admits
+        the app group on its engine ports). Egress exists only where a tier starts
+        connections; replies need no rule in a stateful group.
+        """
+        purposes = {
+            "alb": "Load balancer",
+            "app": "Services, functions and jobs",
+            "data": "Databases and caches",
+            "endpoints": "Interface VPC endpoints",
+        }
+        groups = {
+            key: aws.ec2.SecurityGroup(
+                f"{self._name}-{key}-sg",
+                name=f"{self._prefix}-{key}",
+                description=purpose,
+                vpc_id=vpc.id,
+                revoke_rules_on_delete=True,
+                tags=self._name_tag(key),
+                opts=self._child(),
+            )
+            for key, purpose in purposes.items()
+        }
+        alb, app, endpoints = groups["alb"].id, groups["app"].id, groups["endpoints"].id
+        ingress: list[tuple[str, pulumi.Input[str], str, dict]] = [
+            ("alb-https", alb, "HTTPS from the internet", _tcp(443, cidr=ANYWHERE)),
+            (
+                "alb-http",
+                alb,
+                "HTTP from the internet, redirected to HTTPS",
+                _tcp(80, cidr=ANYWHERE),
+            ),
+            ("app-from-alb", app, "App ports from the load balancer", _tcp(1, 65535, group=alb)),
+            ("endpoints-https", endpoints, "HTTPS to AWS APIs from the VPC", _tcp(443, cidr=cidr)),
+        ]
+        for key, group_id, description, target in ingress:
+            aws.vpc.SecurityGroupIngressRule(
+                f"{self._name}-{key}",
+                security_group_id=group_id,
+                description=description,
+                opts=self._child(),
+                **target,
+            )
+        egress: list[tuple[str, pulumi.Input[str], str, dict]] = [
+            ("alb-to-app", alb, "To app targets", _tcp(1, 65535, group=app)),
+            ("app-to-anywhere", app, "To AWS APIs, data stores and the internet via NAT",
+             {"ip_protocol": "-1", "cidr_ipv4": ANYWHERE}),
+        ]  # fmt: skip
+        for key, group_id, description, target in egress:
+            aws.vpc.SecurityGroupEgressRule(
+                f"{self._name}-{key}",
+                security_group_id=group_id,
+                description=description,
+                opts=self._child(),
+                **target,
+            )
+        return groups
+
+    def _endpoints(
+        self,
+        vpc: aws.ec2.Vpc,
+        region: str,
+        route_table_ids: list[pulumi.Output[str]],
+        app_subnet_ids: list[pulumi.Output[str]],
+        services: Sequence[str],
+        security_group_id: pulumi.Output[str],
+    ) -> None:
+        """Gateway endpoints (free) for S3 and DynamoDB on the private route tables;
+        interface endpoints in the app subnets with private DNS."""
+        for service in GATEWAY_ENDPOINTS:
+            aws.ec2.VpcEndpoint(
+                f"{self._name}-{service}",
+                vpc_id=vpc.id,
+                service_name=f"com.amazonaws.{region}.{service}",
+                vpc_endpoint_type="Gateway",
+                route_table_ids=route_table_ids,
+                tags=self._name_tag(service),
+                opts=self._child(),
+            )
+        for service in services:
+            aws.ec2.VpcEndpoint(
+                f"{self._name}-{service.replace('.', '-')}",
+                vpc_id=vpc.id,
+                service_name=f"com.amazonaws.{region}.{service}",
+                vpc_endpoint_type="Interface",
+                private_dns_enabled=True,
+                subnet_ids=app_subnet_ids,
+                security_group_ids=[security_group_id],
+                tags=self._name_tag(service),
+                opts=self._child(),
+            )
+
+    def _flow_log(self, vpc: aws.ec2.Vpc, args: NetworkArgs) -> aws.cloudwatch.LogGroup:
+        """Flow logs to a KMS-encrypted log group, written by a role only the VPC Flow Logs
+        service of this account can assume."""
+        name, region, account = self._name, args["region"], args["account_id"]
+        flow_log_arns = f"arn:aws:ec2:{region}:{account}:vpc-flow-log/*"
+        group = aws.cloudwatch.LogGroup(
+            f"{name}-flow-logs",
+            name=f"/vpc/{self._prefix}/flow-logs",
+            retention_in_days=args["log_retention_days"],
+            kms_key_id=args["logs_kms_key_arn"],
+            opts=self._child(),
+        )
+        role = aws.iam.Role(
+            f"{name}-flow-logs",
+            name=f"{self._prefix}-vpc-flow-logs",
+            assume_role_policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                            "Condition": {
+                                "StringEquals": {"aws:SourceAccount": account},
+                                "ArnLike": {"aws:SourceArn": flow_log_arns},
+                            },
+                        }
+                    ],
+                }
+            ),
+            opts=self._child(),
+        )
+        aws.iam.RolePolicy(
+            f"{name}-flow-logs",
+            role=role.id,
+            policy=group.arn.apply(
+                lambda arn: json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Action": [
+                                    "logs:CreateLogStream",
+                                    "logs:PutLogEvents",
+                                    "logs:DescribeLogStreams",
+                                ],
+                                "Resource": [arn, f"{arn}:*"],
+                            }
+                        ],
+                    }
+                )
+            ),
+            opts=self._child(),
+        )
+        aws.ec2.FlowLog(
+            name,
+            vpc_id=vpc.id,
+            traffic_type=args["flow_log_traffic"],
+            log_destination_type="cloud-watch-logs",
+            log_destination=group.arn,
+            iam_role_arn=role.arn,
+            max_aggregation_interval=60,
+            tags=self._name_tag("flow-log"),
+            opts=self._child(),
+        )
+        return group
+
+
+def _tcp(
+    low: int,
+    high: int | None = None,
+    *,
+    cidr: str | None = None,
+    group: pulumi.Input[str] | None = None,
+) -> dict:
+    """Arguments of a TCP rule on a port or range, to a CIDR or a security group."""
+    peer = {"cidr_ipv4": cidr} if cidr else {"referenced_security_group_id": group}
+    return {"ip_protocol": "tcp", "from_port": low, "to_port": high or low, **peer}

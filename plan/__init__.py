@@ -1,0 +1,1 @@
+"""Offline plan: run the Pulumi program and its policy packs with no CLI and no AWS account."""

@@ -1,0 +1,314 @@
+"""Run the unmodified Pulumi program under the SDK's mock engine and record what it declares.
+
+The recording is what the real engine would see at `pulumi preview`: each registration's
+type, URN, parent, provider, options and camelCase inputs, with the AWS provider's default
+tags merged into `tagsAll` as its Check does. The mock answers with plausible outputs
+(`plan.mock_outputs`) so that ids, ARNs and endpoints flowing into later inputs look real.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import os
+import runpy
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from google.protobuf import empty_pb2, json_format
+
+import pulumi
+from plan import mock_outputs
+from pulumi.runtime import mocks
+from pulumi.runtime.settings import configure
+from pulumi.runtime.stack import run_in_stack
+
+SECRET_SIG = "4dabf18193072939515e22adb298388d"
+RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+SECRET_PLACEHOLDER = "[secret]"
+COMPUTED_PLACEHOLDER = "[computed]"
+ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
+AWS_PROVIDER_TYPE = "pulumi:providers:aws"
+
+
+class ProgramError(Exception):
+    """The program failed, or did something the real engine would refuse."""
+
+
+@dataclass
+class Registration:
+    """One resource as the engine records it at preview."""
+
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    parent: str
+    provider: str
+    protect: bool
+    retain_on_delete: bool
+    ignore_changes: list[str]
+    dependencies: list[str]
+    property_dependencies: dict[str, list[str]]
+    inputs: dict[str, Any]
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "urn": self.urn,
+            "type": self.type,
+            "name": self.name,
+            "custom": self.custom,
+            "parent": self.parent,
+            "provider": self.provider,
+            "protect": self.protect,
+            "retainOnDelete": self.retain_on_delete,
+            "ignoreChanges": self.ignore_changes,
+            "dependencies": self.dependencies,
+            "inputs": self.inputs,
+        }
+
+
+@dataclass
+class Plan:
+    project: str
+    stack: str
+    config: dict[str, str]
+    resources: list[Registration]
+    outputs: dict[str, Any]
+
+
+class _Mocks(mocks.Mocks):
+    """Plausible outputs for every resource; no invoke is answered."""
+
+    def __init__(self, monitor: RecordingMonitor) -> None:
+        self.monitor = monitor
+
+    def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str, dict]:
+        return mock_outputs.for_resource(
+            args.typ, args.name, args.inputs, **self.monitor.placement(args.provider, args.inputs)
+        )
+
+    def call(self, args: mocks.MockCallArgs) -> tuple[dict, list[tuple[str, str]] | None]:
+        raise ProgramError(
+            f"the program calls {args.token}, which needs AWS credentials at preview; "
+            "take the value from the stack config instead"
+        )
+
+
+class RecordingMonitor(mocks.MockMonitor):
+    """The SDK's mock monitor, recording registrations as the real engine would see them."""
+
+    def __init__(self, region: str, account_id: str, default_provider_packages: Sequence[str]):
+        super().__init__(_Mocks(self))
+        self.region = region
+        self.account_id = account_id
+        self.denied_default_providers = set(default_provider_packages)
+        self.registrations: list[Registration] = []
+        self.stack_outputs: dict[str, Any] = {}
+        self.errors: list[str] = []
+        self._qualified_types: dict[str, str] = {}
+        self._provider_state: dict[str, dict[str, Any]] = {}
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        # As the engine does: the parent's whole type chain, the root stack left out.
+        qualified = type_
+        if parent and parent.split("::")[2] != ROOT_STACK_TYPE:
+            qualified = f"{parent.split('::')[2]}${type_}"
+        return f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::{qualified}::{name}"
+
+    def placement(self, provider_ref: str | None, inputs: Mapping[str, Any]) -> dict[str, str]:
+        """The region and account a resource lands in: its own region input, else its
+        provider's region."""
+        provider = self._provider_state.get(provider_ref or "", {})
+        region = inputs.get("region") or provider.get("region") or self.region
+        return {"region": region, "account_id": self.account_id}
+
+    def RegisterResource(self, request: Any) -> Any:
+        urn = self.make_urn(request.parent, request.type, request.name)
+        if request.type == ROOT_STACK_TYPE:
+            return super().RegisterResource(request)
+        inputs = _plain(json_format.MessageToDict(request.object))
+        package = request.type.split(":")[0]
+        if request.custom and not request.provider and package in self.denied_default_providers:
+            self.errors.append(
+                f"{urn} has no explicit provider, and default {package} providers are disabled"
+            )
+        if request.type == AWS_PROVIDER_TYPE:
+            inputs = {k: _json_or_text(v) for k, v in inputs.items()}
+        elif request.custom and package == "aws":
+            tags = self._default_tags(request.provider)
+            if tags and mock_outputs.taggable(request.type):
+                inputs["tagsAll"] = {**tags, **(inputs.get("tags") or {})}
+        response = super().RegisterResource(request)
+        outputs = {**_plain(json_format.MessageToDict(response.object)), **inputs}
+        if request.type.startswith("pulumi:providers:"):
+            self._provider_state[f"{urn}::{response.id}"] = inputs
+        self.registrations.append(
+            Registration(
+                urn=urn,
+                type=request.type,
+                name=request.name,
+                custom=request.custom,
+                parent=request.parent,
+                provider=request.provider,
+                protect=request.protect,
+                retain_on_delete=request.retainOnDelete,
+                ignore_changes=list(request.ignoreChanges),
+                dependencies=list(request.dependencies),
+                property_dependencies={
+                    k: list(v.urns) for k, v in request.propertyDependencies.items()
+                },
+                inputs=inputs,
+                outputs=outputs,
+            )
+        )
+        return response
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:
+        if request.urn.split("::")[2] == ROOT_STACK_TYPE:
+            self.stack_outputs = _plain(json_format.MessageToDict(request.outputs))
+        return super().RegisterResourceOutputs(request)
+
+    def _default_tags(self, provider_ref: str) -> dict[str, str]:
+        default_tags = self._provider_state.get(provider_ref, {}).get("defaultTags") or {}
+        return dict(default_tags.get("tags") or {})
+
+
+def _plain(value: Any) -> Any:
+    """A protobuf-decoded value with secrets, resource references and unknowns replaced by
+    printable placeholders (a secret's value never leaves this function)."""
+    if isinstance(value, dict):
+        if SECRET_SIG in value:
+            sig = value[SECRET_SIG]
+            if sig == RESOURCE_SIG:
+                return value.get("urn", "")
+            return SECRET_PLACEHOLDER
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if value == UNKNOWN:
+        return COMPUTED_PLACEHOLDER
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _json_or_text(value: Any) -> Any:
+    """Provider inputs arrive JSON-encoded."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def read_stack_config(project_dir: Path, stack: str) -> tuple[str, dict[str, str], list[str]]:
+    """The project name, and the config the CLI would hand the program: Pulumi.yaml's project
+    config under the stack file's, as strings (JSON for objects); secure values as placeholders."""
+    project_file = yaml.safe_load((project_dir / "Pulumi.yaml").read_text())
+    project = project_file["name"]
+    stack_path = project_dir / f"Pulumi.{stack}.yaml"
+    if not stack_path.exists():
+        raise FileNotFoundError(f"{stack_path.name} not found: no stack named {stack!r}")
+    stack_file = yaml.safe_load(stack_path.read_text()) or {}
+
+    values: dict[str, Any] = {}
+    for key, spec in (project_file.get("config") or {}).items():
+        full_key = key if ":" in key else f"{project}:{key}"
+        if isinstance(spec, Mapping) and ("value" in spec or "default" in spec):
+            values[full_key] = spec.get("value", spec.get("default"))
+        elif not isinstance(spec, Mapping):
+            values[full_key] = spec
+    values.update(stack_file.get("config") or {})
+
+    secret_keys = sorted(k for k, v in values.items() if _has_secure(v))
+    config = {k: _config_text(_without_secure(v)) for k, v in values.items()}
+    return project, config, secret_keys
+
+
+def _has_secure(value: Any) -> bool:
+    if isinstance(value, Mapping):
+        return "secure" in value or any(_has_secure(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_secure(v) for v in value)
+    return False
+
+
+def _without_secure(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        if set(value) == {"secure"}:
+            return SECRET_PLACEHOLDER
+        return {k: _without_secure(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_secure(v) for v in value]
+    return value
+
+
+def _config_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return json.dumps(value)
+
+
+def run(project_dir: Path, stack: str) -> Plan:
+    """Run `<project_dir>/__main__.py` for `stack` under the mock engine, as a preview."""
+    project, config, secret_keys = read_stack_config(project_dir, stack)
+    disabled = json.loads(config.get("pulumi:disable-default-providers", "[]"))
+    monitor = RecordingMonitor(
+        region=config.get("aws:region", "ap-northeast-1"),
+        account_id=_account_id(config, project),
+        default_provider_packages=disabled,
+    )
+    features = monitor.GetDeploymentInfo(empty_pb2.Empty()).supportedFeatures
+    configure(
+        mocks.MockSettings(
+            monitor=monitor,
+            monitor_features=set(features),
+            engine=mocks.MockEngine(None),
+            project=project,
+            stack=stack,
+            dry_run=True,
+            organization="organization",
+            callbacks=None,
+        )
+    )
+    pulumi.runtime.set_all_config(config, secret_keys)
+
+    program = str(project_dir / "__main__.py")
+    sys.path.insert(0, str(project_dir))
+    cwd = os.getcwd()
+    os.chdir(project_dir)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(run_in_stack(lambda: runpy.run_path(program, run_name="__main__")))
+    finally:
+        os.chdir(cwd)
+        sys.path.remove(str(project_dir))
+        # The mock monitor runs in executor threads that each made an event loop; end the
+        # threads and collect their loops now, not noisily at interpreter exit.
+        loop.run_until_complete(loop.shutdown_default_executor())
+        loop.close()
+        gc.collect()
+    if monitor.errors:
+        raise ProgramError(monitor.errors[0])
+    resources = sorted(monitor.registrations, key=lambda r: r.urn)
+    return Plan(project, stack, config, resources, monitor.stack_outputs)
+
+
+def _account_id(config: Mapping[str, str], project: str) -> str:
+    """The account ARNs are minted in: the stack's own, or AWS's documentation example."""
+    return config.get(f"{project}:accountId", "123456789012")
+

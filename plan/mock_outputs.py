@@ -1,0 +1,142 @@
+"""Plausible outputs for mocked AWS resources: ids, ARNs, names, addresses and endpoints.
+
+Values are derived from the resource's type and logical name, so every run of the same
+program prints the same plan. ARNs carry the resource's region and the stack's account, so
+IAM documents built from them read as they would after a real deployment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import keyword
+import uuid
+from functools import cache
+from typing import Any
+
+# Types whose AWS id is "<prefix>-<17 hex digits>".
+ID_PREFIXES = {
+    "aws:ec2/vpc:Vpc": "vpc",
+    "aws:ec2/subnet:Subnet": "subnet",
+    "aws:ec2/internetGateway:InternetGateway": "igw",
+    "aws:ec2/natGateway:NatGateway": "nat",
+    "aws:ec2/eip:Eip": "eipalloc",
+    "aws:ec2/routeTable:RouteTable": "rtb",
+    "aws:ec2/networkAcl:NetworkAcl": "acl",
+    "aws:ec2/securityGroup:SecurityGroup": "sg",
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "sg",
+    "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce",
+    "aws:ec2/flowLog:FlowLog": "fl",
+    "aws:ec2/instance:Instance": "i",
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": "rtbassoc",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr",
+}
+
+# ARNs that do not follow "arn:aws:<module>:<region>:<account>:<kind>/<id>".
+ARN_FORMATS = {
+    "aws:cloudwatch/logGroup:LogGroup": "arn:aws:logs:{region}:{account}:log-group:{name}",
+    "aws:iam/role:Role": "arn:aws:iam::{account}:role/{name}",
+    "aws:iam/policy:Policy": "arn:aws:iam::{account}:policy/{name}",
+    "aws:iam/instanceProfile:InstanceProfile": "arn:aws:iam::{account}:instance-profile/{name}",
+    "aws:kms/key:Key": "arn:aws:kms:{region}:{account}:key/{id}",
+    "aws:kms/alias:Alias": "arn:aws:kms:{region}:{account}:{name}",
+    "aws:ec2/securityGroup:SecurityGroup": "arn:aws:ec2:{region}:{account}:security-group/{id}",
+    "aws:ec2/eip:Eip": "arn:aws:ec2:{region}:{account}:elastic-ip/{id}",
+    "aws:ec2/flowLog:FlowLog": "arn:aws:ec2:{region}:{account}:vpc-flow-log/{id}",
+}
+
+
+@cache
+def resource_class(type_token: str) -> type | None:
+    """The pulumi_aws class for a type token such as "aws:ec2/vpc:Vpc", if there is one."""
+    package, module_path, class_name = type_token.split(":")
+    if package != "aws":
+        return None
+    module = module_path.split("/")[0]
+    module = f"{module}_" if keyword.iskeyword(module) else module
+    try:
+        found = importlib.import_module("pulumi_aws" if module == "index" else f"pulumi_aws.{module}")
+    except ImportError:
+        return None
+    return getattr(found, class_name, None)
+
+
+def _has_output(type_token: str, name: str) -> bool:
+    return isinstance(getattr(resource_class(type_token), name, None), property)
+
+
+def taggable(type_token: str) -> bool:
+    """Whether the AWS provider merges its default tags into this type's `tagsAll`."""
+    return _has_output(type_token, "tags_all")
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def for_resource(
+    type_token: str, name: str, inputs: dict[str, Any], *, region: str, account_id: str
+) -> tuple[str, dict[str, Any]]:
+    """(id, state) for a mocked resource: its inputs plus what AWS would compute."""
+    if type_token.startswith("pulumi:providers:"):
+        return f"{name}-provider", dict(inputs)
+    digest = _digest(type_token, name)
+    state = dict(inputs)
+    if _has_output(type_token, "name") and not state.get("name") and "namePrefix" not in state:
+        state["name"] = f"{name}-{digest[:7]}"  # the provider's auto-naming
+    module, kind = _arn_parts(type_token)
+
+    if type_token in ID_PREFIXES:
+        resource_id = f"{ID_PREFIXES[type_token]}-{digest[:17]}"
+    elif type_token == "aws:kms/key:Key":
+        resource_id = str(uuid.UUID(digest[:32]))
+        state["keyId"] = resource_id
+    else:
+        resource_id = str(state.get("name") or digest[:20])
+
+    if _has_output(type_token, "arn"):
+        template = ARN_FORMATS.get(
+            type_token, f"arn:aws:{module}:{{region}}:{{account}}:{kind}/{{id}}"
+        )
+        state["arn"] = template.format(
+            region=region, account=account_id, id=resource_id, name=state.get("name", name)
+        )
+    state.update(_computed(type_token, resource_id, digest, region, account_id))
+    return resource_id, state
+
+
+def _arn_parts(type_token: str) -> tuple[str, str]:
+    """The ARN's service and resource kind: "aws:ec2/networkAcl:NetworkAcl" -> (ec2, network-acl)."""
+    module, class_name = type_token.split(":")[1].split("/")[0], type_token.split(":")[2]
+    kind = "".join(f"-{c.lower()}" if c.isupper() else c for c in class_name).lstrip("-")
+    return module, kind
+
+
+def _computed(
+    type_token: str, resource_id: str, digest: str, region: str, account_id: str
+) -> dict[str, Any]:
+    """Type-specific outputs that later inputs may read."""
+    octets = [int(digest[i : i + 2], 16) for i in range(0, 8, 2)]
+    if type_token == "aws:ec2/eip:Eip":
+        return {
+            "allocationId": resource_id,
+            "publicIp": f"203.0.113.{octets[0]}",
+            "domain": "vpc",
+        }
+    if type_token == "aws:ec2/vpc:Vpc":
+        return {
+            "defaultSecurityGroupId": f"sg-{digest[17:34]}",
+            "defaultNetworkAclId": f"acl-{digest[17:34]}",
+            "mainRouteTableId": f"rtb-{digest[17:34]}",
+            "ownerId": account_id,
+        }
+    if type_token == "aws:ec2/natGateway:NatGateway":
+        return {"networkInterfaceId": f"eni-{digest[17:34]}"}
+    if type_token == "aws:iam/role:Role":
+        return {"uniqueId": f"AROA{digest[:17].upper()}"}
+    if type_token == "aws:ec2/securityGroup:SecurityGroup":
+        return {"ownerId": account_id}
+    if type_token == "aws:ec2/vpcEndpoint:VpcEndpoint":
+        return {"prefixListId": f"pl-{digest[:8]}", "state": "available"}
+    return {}

@@ -1,0 +1,77 @@
+"""The plan as text: a tree of components and resources, counts, outputs."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from plan.engine import Plan, Registration
+
+HIDDEN_INPUTS = {"tags", "tagsAll"}
+VALUE_WIDTH = 48
+
+
+def render(plan: Plan) -> str:
+    children: dict[str, list[Registration]] = {}
+    for resource in plan.resources:
+        children.setdefault(resource.parent, []).append(resource)
+    root = f"urn:pulumi:{plan.stack}::{plan.project}::pulumi:pulumi:Stack::{plan.project}-{plan.stack}"
+    custom = [r for r in plan.resources if r.custom]
+    lines = [
+        f"Plan for stack {plan.stack} of {plan.project}: "
+        f"{len(custom)} resources to create in {len(plan.resources) - len(custom)} components",
+        "",
+        f"+ {plan.project}-{plan.stack}  pulumi:pulumi:Stack",
+    ]
+    _tree(children, root, "", lines)
+
+    layers = Counter(layer_of(r, plan) for r in custom)
+    types = Counter(r.type for r in custom)
+    lines += ["", "Resources by layer:"]
+    lines += [f"  {layer:<24} {n:>4}" for layer, n in sorted(layers.items())]
+    lines += ["", "Resources by type:"]
+    lines += [f"  {t:<64} {n:>4}" for t, n in sorted(types.items())]
+    lines += ["", "Outputs:"]
+    lines += [f"  {k}: {_value(v, full=True)}" for k, v in sorted(plan.outputs.items())]
+    return "\n".join(lines)
+
+
+def _tree(children: dict[str, list[Registration]], parent: str, indent: str, lines: list[str]):
+    kids = sorted(children.get(parent, []), key=lambda r: (r.custom, r.type, r.name))
+    for i, resource in enumerate(kids):
+        last = i == len(kids) - 1
+        flags = [f for f, on in (("protect", resource.protect),
+                                 ("retain", resource.retain_on_delete)) if on]  # fmt: skip
+        if resource.ignore_changes:
+            flags.append(f"ignoreChanges={','.join(resource.ignore_changes)}")
+        head = f"{indent}{'└─' if last else '├─'} {resource.name}  {resource.type}"
+        lines.append(head + "".join(f"  [{f}]" for f in flags))
+        pad = indent + ("   " if last else "│  ")
+        if resource.custom:
+            for key, value in sorted(resource.inputs.items()):
+                if key not in HIDDEN_INPUTS:
+                    lines.append(f"{pad}{'│  ' if children.get(resource.urn) else '   '}"
+                                 f"{key}: {_value(value)}")  # fmt: skip
+        _tree(children, resource.urn, pad, lines)
+
+
+def layer_of(resource: Registration, plan: Plan) -> str:
+    """The layer a resource belongs to: its nearest component's (`<project>:<layer>:<Name>`)."""
+    if resource.type.startswith("pulumi:providers:"):
+        return "providers"
+    by_urn = {r.urn: r for r in plan.resources}
+    node: Registration | None = resource
+    while node is not None:
+        parts = node.type.split(":")
+        if not node.custom and parts[0] == plan.project:
+            return parts[1]
+        node = by_urn.get(node.parent)
+    return "stack"
+
+
+def _value(value: Any, full: bool = False) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+    if not full and len(text) > VALUE_WIDTH:
+        text = text[: VALUE_WIDTH - 1] + "…"
+    return text
