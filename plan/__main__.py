@@ -14,9 +14,8 @@ import sys
 import traceback
 from pathlib import Path
 
-import yaml
-
 import pulumi
+
 from plan import engine, report
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -27,16 +26,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("stack", nargs="?", default="dev", help="stack name (default: dev)")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    parser.add_argument(
+        "--stack-config-dir",
+        type=Path,
+        help="where Pulumi.<stack>.yaml is, if not beside Pulumi.yaml (as stackConfigDir)",
+    )
     args = parser.parse_args(argv)
 
     try:
         # The program's own prints go to stderr, so --json output stays one document.
         with contextlib.redirect_stdout(sys.stderr):
-            plan = engine.run(PROJECT_DIR, args.stack)
-    except (pulumi.RunError, engine.ProgramError, FileNotFoundError, yaml.YAMLError) as exc:
-        return _fail(str(exc).strip(), args.debug)
-    except Exception as exc:  # noqa: BLE001 - any other failure of the program is reported alike
-        return _fail(f"the program failed: {type(exc).__name__}: {exc}", args.debug)
+            plan = engine.run(PROJECT_DIR, args.stack, args.stack_config_dir)
+    except (pulumi.RunError, engine.ProgramError, engine.StackFileError) as exc:
+        return _fail(str(exc), args.debug)
+    except Exception as exc:
+        return _fail(f"the program failed: {type(exc).__name__}: {exc}", args.debug, hint=True)
 
     violations: list[dict] = []
     if args.json:
@@ -53,14 +57,13 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if any(v["enforcementLevel"] == "mandatory" for v in violations) else 0
 
 
-def _fail(message: str, debug: bool) -> int:
+def _fail(message: str, debug: bool, hint: bool = False) -> int:
+    """One line on stderr, exit status 2; the traceback only when asked for."""
     if debug:
         traceback.print_exc()
-    hint = "" if debug else " (--debug shows the traceback)"
-    first_line = message.splitlines()[0] if message else "unknown error"
-    if isinstance(sys.exc_info()[1], pulumi.RunError | FileNotFoundError):
-        hint = ""
-    print(f"error: {first_line}{hint}", file=sys.stderr)
+    lines = message.strip().splitlines() or ["unknown error"]
+    suffix = " (--debug shows the traceback)" if hint and not debug else ""
+    print(f"error: {lines[0]}{suffix}", file=sys.stderr)
     return 2
 
 

@@ -9,6 +9,7 @@ tags merged into `tagsAll` as its Check does. The mock answers with plausible ou
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import gc
 import json
 import os
@@ -19,14 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import yaml
 from google.protobuf import empty_pb2, json_format
-
-import pulumi
-from plan import mock_outputs
 from pulumi.runtime import mocks
 from pulumi.runtime.settings import configure
 from pulumi.runtime.stack import run_in_stack
+
+from plan import mock_outputs
 
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
 RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
@@ -39,6 +40,10 @@ AWS_PROVIDER_TYPE = "pulumi:providers:aws"
 
 class ProgramError(Exception):
     """The program failed, or did something the real engine would refuse."""
+
+
+class StackFileError(Exception):
+    """A project or stack file is missing or is not valid YAML."""
 
 
 @dataclass
@@ -82,6 +87,12 @@ class Plan:
     config: dict[str, str]
     resources: list[Registration]
     outputs: dict[str, Any]
+
+    @property
+    def stack_urn(self) -> str:
+        """The root stack's URN, the parent of every top-level resource."""
+        name = f"{self.project}-{self.stack}"
+        return f"urn:pulumi:{self.stack}::{self.project}::{ROOT_STACK_TYPE}::{name}"
 
 
 class _Mocks(mocks.Mocks):
@@ -210,15 +221,22 @@ def _json_or_text(value: Any) -> Any:
     return value
 
 
-def read_stack_config(project_dir: Path, stack: str) -> tuple[str, dict[str, str], list[str]]:
+def read_stack_config(
+    project_dir: Path, stack: str, stack_config_dir: Path | None = None
+) -> tuple[str, dict[str, str], list[str]]:
     """The project name, and the config the CLI would hand the program: Pulumi.yaml's project
-    config under the stack file's, as strings (JSON for objects); secure values as placeholders."""
-    project_file = yaml.safe_load((project_dir / "Pulumi.yaml").read_text())
+    config under the stack file's, as strings (JSON for objects); secure values as placeholders.
+
+    The stack file is looked up where the CLI looks: `stack_config_dir`, else Pulumi.yaml's
+    `stackConfigDir`, else beside Pulumi.yaml.
+    """
+    project_file = _read_yaml(project_dir / "Pulumi.yaml")
     project = project_file["name"]
-    stack_path = project_dir / f"Pulumi.{stack}.yaml"
+    config_dir = stack_config_dir or project_dir / project_file.get("stackConfigDir", ".")
+    stack_path = config_dir / f"Pulumi.{stack}.yaml"
     if not stack_path.exists():
-        raise FileNotFoundError(f"{stack_path.name} not found: no stack named {stack!r}")
-    stack_file = yaml.safe_load(stack_path.read_text()) or {}
+        raise StackFileError(f"{stack_path.name} not found: there is no stack named {stack!r}")
+    stack_file = _read_yaml(stack_path)
 
     values: dict[str, Any] = {}
     for key, spec in (project_file.get("config") or {}).items():
@@ -227,11 +245,23 @@ def read_stack_config(project_dir: Path, stack: str) -> tuple[str, dict[str, str
             values[full_key] = spec.get("value", spec.get("default"))
         elif not isinstance(spec, Mapping):
             values[full_key] = spec
-    values.update(stack_file.get("config") or {})
+    for key, value in (stack_file.get("config") or {}).items():
+        values[key if ":" in key else f"{project}:{key}"] = value
 
     secret_keys = sorted(k for k, v in values.items() if _has_secure(v))
     config = {k: _config_text(_without_secure(v)) for k, v in values.items()}
     return project, config, secret_keys
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        document = yaml.safe_load(path.read_text()) or {}
+    except yaml.MarkedYAMLError as exc:
+        line = f" at line {exc.problem_mark.line + 1}" if exc.problem_mark else ""
+        raise StackFileError(f"{path.name}: not valid YAML: {exc.problem}{line}") from None
+    if not isinstance(document, dict):
+        raise StackFileError(f"{path.name}: expected a mapping at the top")
+    return document
 
 
 def _has_secure(value: Any) -> bool:
@@ -262,9 +292,16 @@ def _config_text(value: Any) -> str:
     return json.dumps(value)
 
 
-def run(project_dir: Path, stack: str) -> Plan:
-    """Run `<project_dir>/__main__.py` for `stack` under the mock engine, as a preview."""
-    project, config, secret_keys = read_stack_config(project_dir, stack)
+def run(project_dir: Path, stack: str, stack_config_dir: Path | None = None) -> Plan:
+    """Run `<project_dir>/__main__.py` for `stack` under the mock engine, as a preview.
+
+    The run has a context of its own, so the SDK's global state does not outlive it.
+    """
+    return contextvars.copy_context().run(_run, project_dir, stack, stack_config_dir)
+
+
+def _run(project_dir: Path, stack: str, stack_config_dir: Path | None) -> Plan:
+    project, config, secret_keys = read_stack_config(project_dir, stack, stack_config_dir)
     disabled = json.loads(config.get("pulumi:disable-default-providers", "[]"))
     monitor = RecordingMonitor(
         region=config.get("aws:region", "ap-northeast-1"),
@@ -311,4 +348,3 @@ def run(project_dir: Path, stack: str) -> Plan:
 def _account_id(config: Mapping[str, str], project: str) -> str:
     """The account ARNs are minted in: the stack's own, or AWS's documentation example."""
     return config.get(f"{project}:accountId", "123456789012")
-

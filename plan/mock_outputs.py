@@ -56,7 +56,9 @@ def resource_class(type_token: str) -> type | None:
     module = module_path.split("/")[0]
     module = f"{module}_" if keyword.iskeyword(module) else module
     try:
-        found = importlib.import_module("pulumi_aws" if module == "index" else f"pulumi_aws.{module}")
+        found = importlib.import_module(
+            "pulumi_aws" if module == "index" else f"pulumi_aws.{module}"
+        )
     except ImportError:
         return None
     return getattr(found, class_name, None)
@@ -107,7 +109,7 @@ def for_resource(
 
 
 def _arn_parts(type_token: str) -> tuple[str, str]:
-    """The ARN's service and resource kind: "aws:ec2/networkAcl:NetworkAcl" -> (ec2, network-acl)."""
+    """The ARN's service and resource kind: aws:ec2/networkAcl:NetworkAcl -> ec2, network-acl."""
     module, class_name = type_token.split(":")[1].split("/")[0], type_token.split(":")[2]
     kind = "".join(f"-{c.lower()}" if c.isupper() else c for c in class_name).lstrip("-")
     return module, kind

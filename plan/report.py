@@ -16,7 +16,6 @@ def render(plan: Plan) -> str:
     children: dict[str, list[Registration]] = {}
     for resource in plan.resources:
         children.setdefault(resource.parent, []).append(resource)
-    root = f"urn:pulumi:{plan.stack}::{plan.project}::pulumi:pulumi:Stack::{plan.project}-{plan.stack}"
     custom = [r for r in plan.resources if r.custom]
     lines = [
         f"Plan for stack {plan.stack} of {plan.project}: "
@@ -24,7 +23,7 @@ def render(plan: Plan) -> str:
         "",
         f"+ {plan.project}-{plan.stack}  pulumi:pulumi:Stack",
     ]
-    _tree(children, root, "", lines)
+    _tree(children, plan.stack_urn, "", lines)
 
     layers = Counter(layer_of(r, plan) for r in custom)
     types = Counter(r.type for r in custom)
