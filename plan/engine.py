@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import gc
 import json
 import os
 import runpy
@@ -51,6 +50,7 @@ class Registration:
     """One resource as the engine records it at preview."""
 
     urn: str
+    id: str
     type: str
     name: str
     custom: bool
@@ -126,6 +126,7 @@ class RecordingMonitor(mocks.MockMonitor):
         self.errors: list[str] = []
         self._qualified_types: dict[str, str] = {}
         self._provider_state: dict[str, dict[str, Any]] = {}
+        self._thread_loops: set[asyncio.AbstractEventLoop] = set()
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         # As the engine does: the parent's whole type chain, the root stack left out.
@@ -158,12 +159,14 @@ class RecordingMonitor(mocks.MockMonitor):
             if tags and mock_outputs.taggable(request.type):
                 inputs["tagsAll"] = {**tags, **(inputs.get("tags") or {})}
         response = super().RegisterResource(request)
+        self._thread_loops.add(asyncio.get_event_loop())  # made by the SDK for this thread
         outputs = {**_plain(json_format.MessageToDict(response.object)), **inputs}
         if request.type.startswith("pulumi:providers:"):
             self._provider_state[f"{urn}::{response.id}"] = inputs
         self.registrations.append(
             Registration(
                 urn=urn,
+                id=response.id,
                 type=request.type,
                 name=request.name,
                 custom=request.custom,
@@ -186,6 +189,12 @@ class RecordingMonitor(mocks.MockMonitor):
         if request.urn.split("::")[2] == ROOT_STACK_TYPE:
             self.stack_outputs = _plain(json_format.MessageToDict(request.outputs))
         return super().RegisterResourceOutputs(request)
+
+    def close_thread_loops(self) -> None:
+        """Close the event loops the SDK made in executor threads for (de)serialising."""
+        for loop in self._thread_loops:
+            if not loop.is_running():
+                loop.close()
 
     def _default_tags(self, provider_ref: str) -> dict[str, str]:
         default_tags = self._provider_state.get(provider_ref, {}).get("defaultTags") or {}
@@ -331,14 +340,15 @@ def _run(project_dir: Path, stack: str, stack_config_dir: Path | None) -> Plan:
     asyncio.set_event_loop(loop)
     try:
         loop.run_until_complete(run_in_stack(lambda: runpy.run_path(program, run_name="__main__")))
+    except Exception as exc:
+        exc.add_note(f"resources declared before the failure: {len(monitor.registrations)}")
+        raise
     finally:
         os.chdir(cwd)
         sys.path.remove(str(project_dir))
-        # The mock monitor runs in executor threads that each made an event loop; end the
-        # threads and collect their loops now, not noisily at interpreter exit.
         loop.run_until_complete(loop.shutdown_default_executor())
         loop.close()
-        gc.collect()
+        monitor.close_thread_loops()
     if monitor.errors:
         raise ProgramError(monitor.errors[0])
     resources = sorted(monitor.registrations, key=lambda r: r.urn)
