@@ -57,7 +57,7 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
     },
 }
 
-RFC1918 = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+RFC1918 = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 
 
 class ConfigError(pulumi.RunError):

@@ -339,7 +339,7 @@ def _run(project_dir: Path, stack: str, stack_config_dir: Path | None) -> Plan:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
-        loop.run_until_complete(run_in_stack(lambda: runpy.run_path(program, run_name="__main__")))
+        loop.run_until_complete(run_in_stack(lambda: _run_main(program)))
     except Exception as exc:
         exc.add_note(f"resources declared before the failure: {len(monitor.registrations)}")
         raise
@@ -353,6 +353,11 @@ def _run(project_dir: Path, stack: str, stack_config_dir: Path | None) -> Plan:
         raise ProgramError(monitor.errors[0])
     resources = sorted(monitor.registrations, key=lambda r: r.urn)
     return Plan(project, stack, config, resources, monitor.stack_outputs)
+
+
+def _run_main(path: str) -> None:
+    """Run the program file as the language host does: as `__main__`."""
+    runpy.run_path(path, run_name="__main__")
 
 
 def _account_id(config: Mapping[str, str], project: str) -> str:
