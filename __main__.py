@@ -19,6 +19,7 @@ keys = Keys(
         "account_id": config.account_id,
         "region": config.region,
         "purposes": ["logs"],
+        "protect": config.protect_stateful_resources,
     },
     opts=regional,
 )

@@ -44,14 +44,17 @@ TIER_ZONE_COUNT = {"dev": 2, "stg": 2, "prd": 3}
 # Each tier's defaults, in the shape of a stack file; the stack file overrides them key by key.
 TIER_DEFAULTS: dict[str, dict[str, Any]] = {
     "dev": {
+        "protectStatefulResources": False,
         "logRetentionDays": 30,
         "network": {"natGateways": "single", "interfaceEndpoints": []},
     },
     "stg": {
+        "protectStatefulResources": False,
         "logRetentionDays": 90,
         "network": {"natGateways": "single", "interfaceEndpoints": ALL_INTERFACE_ENDPOINTS},
     },
     "prd": {
+        "protectStatefulResources": True,
         "logRetentionDays": 365,
         "network": {"natGateways": "perAz", "interfaceEndpoints": ALL_INTERFACE_ENDPOINTS},
     },
@@ -124,6 +127,9 @@ class StackConfig(_Model):
     region: str = Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
     availability_zones: list[str] = Field(min_length=1)
     log_retention_days: int
+    protect_stateful_resources: bool = Field(
+        description="Pulumi `protect` on keys, databases, tables and data buckets."
+    )
     network: NetworkConfig
 
     @field_validator("log_retention_days")

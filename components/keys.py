@@ -19,6 +19,8 @@ class KeysArgs(TypedDict):
     """The stack's region, for service principals and ARNs in the key policies."""
     purposes: Sequence[str]
     """One key per purpose. "logs" lets CloudWatch Logs use its key for this account's groups."""
+    protect: bool
+    """Refuse to delete the keys (Pulumi `protect`): whatever they encrypted is lost with them."""
 
 
 class Keys(pulumi.ComponentResource):
@@ -39,7 +41,7 @@ class Keys(pulumi.ComponentResource):
                 enable_key_rotation=True,
                 deletion_window_in_days=30,
                 policy=json.dumps(key_policy(purpose, args["account_id"], args["region"])),
-                opts=pulumi.ResourceOptions(parent=self),
+                opts=pulumi.ResourceOptions(parent=self, protect=args["protect"]),
             )
             aws.kms.Alias(
                 f"{name}-{purpose}",

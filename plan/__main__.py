@@ -1,8 +1,8 @@
 """python -m plan <stack> [--json] [--debug]
 
-Prints what `pulumi preview --stack <stack>` would create, without the Pulumi CLI, AWS
-credentials or a network. Exit status: 0 fine, 1 mandatory policy violations, 2 bad config
-or a program error.
+Prints what `pulumi preview --stack <stack> --policy-pack policies/<pack>` would report,
+without the Pulumi CLI, AWS credentials or a network. Exit status: 0 fine, 1 mandatory policy
+violations, 2 bad config, a program error or a policy pack that fails.
 """
 
 from __future__ import annotations
@@ -17,8 +17,10 @@ from pathlib import Path
 import pulumi
 
 from plan import engine, report
+from plan.policy_run import PolicyPackError, PolicyRun
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+POLICY_PACKS = sorted(p.parent for p in (PROJECT_DIR / "policies").glob("*/PulumiPolicy.yaml"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,36 +36,50 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     try:
-        # The program's own prints go to stderr, so --json output stays one document.
-        with contextlib.redirect_stdout(sys.stderr):
+        project, config, _ = engine.read_stack_config(
+            PROJECT_DIR, args.stack, args.stack_config_dir
+        )
+        # The packs boot while the program runs; the program's prints go to stderr, so --json
+        # output stays one document.
+        with (
+            PolicyRun(POLICY_PACKS, project=project, stack=args.stack, config=config) as policies,
+            contextlib.redirect_stdout(sys.stderr),
+        ):
             plan = engine.run(PROJECT_DIR, args.stack, args.stack_config_dir)
+            environment = config.get(f"{project}:environment", args.stack)
+            records = [r.to_policy_record() for r in plan.resources]
+            violations, exceptions = policies.analyze(records, environment)
+    except PolicyPackError as exc:
+        return _fail(str(exc), args.debug, whole=True)
     except (pulumi.RunError, engine.ProgramError, engine.StackFileError) as exc:
         return _fail(str(exc), args.debug)
-    except Exception as exc:
+    except Exception as exc:  # any other failure of the program is reported alike
         return _fail(f"the program failed: {type(exc).__name__}: {exc}", args.debug, hint=True)
 
-    violations: list[dict] = []
     if args.json:
         document = {
             "project": plan.project,
             "stack": plan.stack,
             "resources": [r.to_json() for r in plan.resources],
             "outputs": plan.outputs,
-            "policyViolations": violations,
+            "policyViolations": [v.to_json() for v in violations],
         }
         print(json.dumps(document, indent=2))
     else:
-        print(report.render(plan))
-    return 1 if any(v["enforcementLevel"] == "mandatory" for v in violations) else 0
+        print(report.render(plan, violations, exceptions))
+    return 1 if any(v.enforcement_level == "mandatory" for v in violations) else 0
 
 
-def _fail(message: str, debug: bool, hint: bool = False) -> int:
-    """One line on stderr, exit status 2; the traceback only when asked for."""
+def _fail(message: str, debug: bool, hint: bool = False, whole: bool = False) -> int:
+    """The error on stderr (its first line unless `whole`), exit status 2; the traceback only
+    when asked for."""
     if debug:
         traceback.print_exc()
-    lines = message.strip().splitlines() or ["unknown error"]
+    text = message.strip() or "unknown error"
+    if not whole:
+        text = text.splitlines()[0]
     suffix = " (--debug shows the traceback)" if hint and not debug else ""
-    print(f"error: {lines[0]}{suffix}", file=sys.stderr)
+    print(f"error: {text}{suffix}", file=sys.stderr)
     return 2
 
 

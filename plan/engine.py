@@ -65,6 +65,7 @@ class Registration:
     outputs: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
+        """The resource as the plan's JSON prints it."""
         return {
             "urn": self.urn,
             "type": self.type,
@@ -77,6 +78,14 @@ class Registration:
             "ignoreChanges": self.ignore_changes,
             "dependencies": self.dependencies,
             "inputs": self.inputs,
+        }
+
+    def to_policy_record(self) -> dict[str, Any]:
+        """The resource as the policy driver takes it: with outputs and property dependencies."""
+        return {
+            **self.to_json(),
+            "outputs": self.outputs,
+            "propertyDependencies": self.property_dependencies,
         }
 
 
@@ -122,7 +131,6 @@ class RecordingMonitor(mocks.MockMonitor):
         self.account_id = account_id
         self.denied_default_providers = set(default_provider_packages)
         self.registrations: list[Registration] = []
-        self.stack_outputs: dict[str, Any] = {}
         self.errors: list[str] = []
         self._qualified_types: dict[str, str] = {}
         self._provider_state: dict[str, dict[str, Any]] = {}
@@ -145,6 +153,7 @@ class RecordingMonitor(mocks.MockMonitor):
     def RegisterResource(self, request: Any) -> Any:
         urn = self.make_urn(request.parent, request.type, request.name)
         if request.type == ROOT_STACK_TYPE:
+            self.registrations.append(_root_stack(urn, request.name))
             return super().RegisterResource(request)
         inputs = _plain(json_format.MessageToDict(request.object))
         package = request.type.split(":")[0]
@@ -187,7 +196,8 @@ class RecordingMonitor(mocks.MockMonitor):
 
     def RegisterResourceOutputs(self, request: Any) -> Any:
         if request.urn.split("::")[2] == ROOT_STACK_TYPE:
-            self.stack_outputs = _plain(json_format.MessageToDict(request.outputs))
+            (stack,) = [r for r in self.registrations if r.urn == request.urn]
+            stack.outputs = _plain(json_format.MessageToDict(request.outputs))
         return super().RegisterResourceOutputs(request)
 
     def close_thread_loops(self) -> None:
@@ -199,6 +209,14 @@ class RecordingMonitor(mocks.MockMonitor):
     def _default_tags(self, provider_ref: str) -> dict[str, str]:
         default_tags = self._provider_state.get(provider_ref, {}).get("defaultTags") or {}
         return dict(default_tags.get("tags") or {})
+
+
+def _root_stack(urn: str, name: str) -> Registration:
+    return Registration(
+        urn=urn, id="", type=ROOT_STACK_TYPE, name=name, custom=False, parent="", provider="",
+        protect=False, retain_on_delete=False, ignore_changes=[], dependencies=[],
+        property_dependencies={}, inputs={},
+    )  # fmt: skip
 
 
 def _plain(value: Any) -> Any:
@@ -341,7 +359,8 @@ def _run(project_dir: Path, stack: str, stack_config_dir: Path | None) -> Plan:
     try:
         loop.run_until_complete(run_in_stack(lambda: _run_main(program)))
     except Exception as exc:
-        exc.add_note(f"resources declared before the failure: {len(monitor.registrations)}")
+        declared = [r for r in monitor.registrations if r.type != ROOT_STACK_TYPE]
+        exc.add_note(f"resources declared before the failure: {len(declared)}")
         raise
     finally:
         os.chdir(cwd)
@@ -352,7 +371,8 @@ def _run(project_dir: Path, stack: str, stack_config_dir: Path | None) -> Plan:
     if monitor.errors:
         raise ProgramError(monitor.errors[0])
     resources = sorted(monitor.registrations, key=lambda r: r.urn)
-    return Plan(project, stack, config, resources, monitor.stack_outputs)
+    (root,) = [r for r in resources if r.type == ROOT_STACK_TYPE]
+    return Plan(project, stack, config, resources, root.outputs)
 
 
 def _run_main(path: str) -> None:

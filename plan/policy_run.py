@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import grpc
+import jsonschema
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
@@ -42,6 +43,7 @@ __all__ = [
     "PolicyException",
     "PolicyPackError",
     "PolicyPackProcess",
+    "PolicyRun",
     "Violation",
     "load_policy_pack_config",
     "policy_config_path",
@@ -213,7 +215,9 @@ def reconcile_policy_config(
             continue
         schema = {"type": "object", **_schema(policy)}
         props = result.get(policy.name, PolicyConfigEntry()).properties
-        errors += [f"{policy.name}: {e}" for e in _validate(schema, props, "")]
+        for error in jsonschema.Draft7Validator(schema).iter_errors(props):
+            where = ".".join(str(part) for part in error.absolute_path) or "(root)"
+            errors.append(f"{policy.name}: {where}: {error.message}")
     if errors:
         raise PolicyConfigError(info.name, "invalid policy config:\n  " + "\n  ".join(errors))
     return result
@@ -240,68 +244,6 @@ def _schema(policy: analyzer_pb2.PolicyInfo) -> dict[str, Any]:
         if policy.configSchema.required:
             schema["required"] = list(policy.configSchema.required)
     return schema
-
-
-def _validate(schema: Mapping[str, Any], value: Any, where: str) -> list[str]:
-    """A JSON-schema subset (type, enum, const, required, properties, additionalProperties,
-    items, min/max, minLength/maxLength, minItems/maxItems) covering what policy packs use."""
-    at = where or "(root)"
-    types = schema.get("type")
-    if types is not None:
-        wanted = [types] if isinstance(types, str) else list(types)
-        if not any(_is_type(value, t) for t in wanted):
-            return [f"{at}: expected {' or '.join(wanted)}, got {type(value).__name__}"]
-    errors: list[str] = []
-    if "enum" in schema and value not in schema["enum"]:
-        errors.append(f"{at}: {value!r} is not one of {schema['enum']!r}")
-    if "const" in schema and value != schema["const"]:
-        errors.append(f"{at}: must be {schema['const']!r}")
-    if isinstance(value, dict):
-        props = schema.get("properties", {})
-        errors += [f"{at}: {k} is required" for k in schema.get("required", []) if k not in value]
-        extra = schema.get("additionalProperties", True)
-        for k, v in value.items():
-            sub = f"{where}.{k}" if where else k
-            if k in props:
-                errors += _validate(props[k], v, sub)
-            elif extra is False:
-                errors.append(f"{at}: additional property {k} is not allowed")
-            elif isinstance(extra, dict):
-                errors += _validate(extra, v, sub)
-    if isinstance(value, list):
-        if isinstance(schema.get("items"), dict):
-            for i, item in enumerate(value):
-                errors += _validate(schema["items"], item, f"{where}[{i}]")
-        if len(value) < schema.get("minItems", 0):
-            errors.append(f"{at}: needs at least {schema['minItems']} items")
-        if "maxItems" in schema and len(value) > schema["maxItems"]:
-            errors.append(f"{at}: allows at most {schema['maxItems']} items")
-    if isinstance(value, str):
-        if len(value) < schema.get("minLength", 0):
-            errors.append(f"{at}: shorter than {schema['minLength']}")
-        if "maxLength" in schema and len(value) > schema["maxLength"]:
-            errors.append(f"{at}: longer than {schema['maxLength']}")
-    if _is_type(value, "number"):
-        if "minimum" in schema and value < schema["minimum"]:
-            errors.append(f"{at}: {value} is less than {schema['minimum']}")
-        if "maximum" in schema and value > schema["maximum"]:
-            errors.append(f"{at}: {value} is greater than {schema['maximum']}")
-    return errors
-
-
-def _is_type(value: Any, name: str) -> bool:
-    if name == "integer":
-        return _is_type(value, "number") and float(value).is_integer()
-    if name == "number":
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    expected = {
-        "string": str,
-        "boolean": bool,
-        "object": dict,
-        "array": list,
-        "null": type(None),
-    }.get(name)
-    return expected is not None and isinstance(value, expected)
 
 
 def _level_name(level: int) -> str:
@@ -525,36 +467,31 @@ class PolicyPackProcess:
 
     # RPCs --------------------------------------------------------------------
 
-    def _call(self, method: str, request: Any, timeout: float = RPC_TIMEOUT) -> Any:
+    def _call(self, method: str, request: Any, *, optional: bool = False) -> Any:
+        """Call ``method``; ``optional`` calls (ones the engine tolerates being unimplemented,
+        such as Handshake and ConfigureStack) return None when the pack does not serve them."""
         assert self._stub is not None, "wait_ready() first"
         try:
-            return getattr(self._stub, method)(request, timeout=timeout)
+            return getattr(self._stub, method)(request, timeout=RPC_TIMEOUT)
         except grpc.RpcError as err:
-            if err.code() == grpc.StatusCode.UNIMPLEMENTED:
-                raise
+            if optional and err.code() == grpc.StatusCode.UNIMPLEMENTED:
+                return None
             raise PolicyPackError(
-                self.label, f"{method} failed: {err.code().name}: {err.details()}",
+                self.label,
+                f"{method} failed: {err.code().name}: {err.details()}",
                 self.stderr_text(),
             ) from err
 
-    def _optional_call(self, method: str, request: Any) -> Any | None:
-        """A call the engine tolerates being unimplemented (Handshake, ConfigureStack, ...)."""
-        try:
-            return self._call(method, request)
-        except grpc.RpcError as err:
-            if err.code() == grpc.StatusCode.UNIMPLEMENTED:
-                return None
-            raise
-
     def handshake(self) -> analyzer_pb2.AnalyzerHandshakeResponse | None:
         directory = str(self.pack_dir)
-        return self._optional_call(
+        return self._call(
             "Handshake",
             analyzer_pb2.AnalyzerHandshakeRequest(
                 engine_address=ENGINE_ADDRESS,
                 root_directory=directory,
                 program_directory=directory,
             ),
+            optional=True,
         )
 
     def configure_stack(
@@ -567,7 +504,7 @@ class PolicyPackProcess:
         tags: Mapping[str, str],
         dry_run: bool = True,
     ) -> None:
-        self._optional_call(
+        self._call(
             "ConfigureStack",
             analyzer_pb2.AnalyzerStackConfigureRequest(
                 stack=stack,
@@ -577,6 +514,7 @@ class PolicyPackProcess:
                 config=dict(config),
                 tags=dict(tags),
             ),
+            optional=True,
         )
 
     def analyzer_info(self) -> analyzer_pb2.AnalyzerInfo:
@@ -589,19 +527,107 @@ class PolicyPackProcess:
             self._call("Configure", _configure_request(info.name, config))
 
     def remediate(self, request: analyzer_pb2.AnalyzeRequest) -> analyzer_pb2.RemediateResponse:
-        return self._optional_call("Remediate", request) or analyzer_pb2.RemediateResponse()
+        return self._call("Remediate", request, optional=True) or analyzer_pb2.RemediateResponse()
 
     def analyze(self, request: analyzer_pb2.AnalyzeRequest) -> analyzer_pb2.AnalyzeResponse:
         return self._call("Analyze", request)
+
+    def analyze_all(
+        self, requests: Sequence[analyzer_pb2.AnalyzeRequest]
+    ) -> list[analyzer_pb2.AnalyzeResponse]:
+        """Analyze each request, all of them in flight at once; responses in request order."""
+        assert self._stub is not None, "wait_ready() first"
+        futures = [self._stub.Analyze.future(r, timeout=RPC_TIMEOUT) for r in requests]
+        try:
+            return [future.result() for future in futures]
+        except grpc.RpcError as err:
+            raise PolicyPackError(
+                self.label,
+                f"Analyze failed: {err.code().name}: {err.details()}",
+                self.stderr_text(),
+            ) from err
 
     def analyze_stack(
         self, resources: Iterable[analyzer_pb2.AnalyzerResource]
     ) -> analyzer_pb2.AnalyzeResponse:
         request = analyzer_pb2.AnalyzeStackRequest(resources=list(resources))
-        return self._optional_call("AnalyzeStack", request) or analyzer_pb2.AnalyzeResponse()
+        return self._call("AnalyzeStack", request, optional=True) or analyzer_pb2.AnalyzeResponse()
 
 
 # --------------------------------------------------------------------------- the run
+
+
+class PolicyRun:
+    """Policy packs started for one stack, ready to analyze its resources (a context manager).
+
+    Enter it before running the program, so the packs boot while the program runs; every
+    child is terminated on exit.
+    """
+
+    def __init__(
+        self,
+        pack_dirs: Sequence[Path],
+        *,
+        project: str,
+        stack: str,
+        config: Mapping[str, str] | None = None,
+        organization: str = "organization",
+        stack_tags: Mapping[str, str] | None = None,
+        start_timeout: float = START_TIMEOUT,
+    ) -> None:
+        self.pack_dirs = [Path(p) for p in pack_dirs]
+        self.project, self.stack, self.organization = project, stack, organization
+        self.config = dict(config or {})
+        self.stack_tags = dict(stack_tags or {})
+        self.start_timeout = start_timeout
+        self.packs: list[PolicyPackProcess] = []
+        self._cleanup = ExitStack()
+
+    def __enter__(self) -> PolicyRun:
+        env = dict(os.environ)
+        if self.config:
+            env["PULUMI_CONFIG"] = json.dumps(self.config)
+        env.update(
+            PULUMI_ORGANIZATION=self.organization,
+            PULUMI_PROJECT=self.project,
+            PULUMI_STACK=self.stack,
+            PULUMI_DRY_RUN="true",
+        )
+        with ExitStack() as cleanup:
+            for pack_dir in self.pack_dirs:
+                pack = PolicyPackProcess(pack_dir, env)
+                cleanup.callback(pack.close)
+                pack.start()
+                self.packs.append(pack)
+            self._cleanup = cleanup.pop_all()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._cleanup.close()
+
+    def analyze(
+        self, resources: Sequence[Mapping[str, Any]], environment: str
+    ) -> tuple[list[Violation], list[PolicyException]]:
+        """Drive every pack over ``resources``, concurrently; violations and exceptions taken.
+
+        ``environment`` picks each pack's config file (see ``policy_config_path``).
+        """
+        for pack in self.packs:
+            pack.wait_ready(self.start_timeout)
+        job = _Job(
+            list(resources),
+            self.project,
+            self.stack,
+            environment,
+            self.organization,
+            self.config,
+            self.stack_tags,
+        )
+        with ThreadPoolExecutor(max_workers=max(1, len(self.packs))) as pool:
+            results = list(pool.map(job.drive, self.packs))
+        violations = [v for found, _ in results for v in found]
+        exceptions = [e for _, found in results for e in found]
+        return violations, exceptions
 
 
 def run_policy_packs(
@@ -619,35 +645,18 @@ def run_policy_packs(
     """Run each pack over ``resources`` as a preview would; return violations and exceptions.
 
     ``config`` is the stack config as the CLI passes it to packs (``{"<ns>:<key>": value}``);
-    ``organization`` defaults to what a self-managed backend reports.  All packs are started
-    first and driven concurrently; every child is terminated before this returns or raises.
+    ``organization`` defaults to what a self-managed backend reports.
     """
-    env = dict(os.environ)
-    if config:
-        env["PULUMI_CONFIG"] = json.dumps(dict(config))
-    env.update(
-        PULUMI_ORGANIZATION=organization,
-        PULUMI_PROJECT=project,
-        PULUMI_STACK=stack,
-        PULUMI_DRY_RUN="true",
-    )
-    records = list(resources)
-    job = _Job(records, project, stack, environment, organization, dict(config or {}),
-               dict(stack_tags or {}))
-    with ExitStack() as cleanup:
-        packs = []
-        for pack_dir in pack_dirs:
-            pack = PolicyPackProcess(Path(pack_dir), env)
-            cleanup.callback(pack.close)
-            pack.start()
-            packs.append(pack)
-        for pack in packs:
-            pack.wait_ready(start_timeout)
-        with ThreadPoolExecutor(max_workers=max(1, len(packs))) as pool:
-            results = list(pool.map(job.drive, packs))
-    violations = [v for found, _ in results for v in found]
-    exceptions = [e for _, found in results for e in found]
-    return violations, exceptions
+    with PolicyRun(
+        pack_dirs,
+        project=project,
+        stack=stack,
+        config=config,
+        organization=organization,
+        stack_tags=stack_tags,
+        start_timeout=start_timeout,
+    ) as run:
+        return run.analyze(resources, environment)
 
 
 @dataclass
@@ -694,22 +703,31 @@ class _Job:
         # The Python SDK only remediates with policies at level "remediate"; skip the RPC
         # when none is, since it could not change anything.
         remediating = any(e.enforcement_level == "remediate" for e in policy_config.values())
-        for record in self.records:
-            request = _analyze_request(record, by_urn)
-            if remediating:
-                for remediation in pack.remediate(request).remediations:
-                    if remediation.diagnostic:
-                        violations.append(Violation(
-                            remediation.policyPackName or info.name, remediation.policyName,
-                            "advisory", request.urn, remediation.diagnostic,
-                        ))
-                    elif remediation.HasField("properties"):
-                        request.properties.CopyFrom(remediation.properties)
-            # The engine reports resource diagnostics against the analyzed resource's URN.
-            violations += [violation(d, request.urn) for d in pack.analyze(request).diagnostics]
+        requests = [_analyze_request(record, by_urn) for record in self.records]
+        for request in requests if remediating else []:
+            for remediation in pack.remediate(request).remediations:
+                if remediation.diagnostic:
+                    violations.append(
+                        Violation(
+                            remediation.policyPackName or info.name,
+                            remediation.policyName,
+                            "advisory",
+                            request.urn,
+                            remediation.diagnostic,
+                        )
+                    )
+                elif remediation.HasField("properties"):
+                    request.properties.CopyFrom(remediation.properties)
+        # Each resource is analyzed on its own, as the engine does; the requests are in flight
+        # together so the pack's server threads, not round trips, set the pace. The engine
+        # reports resource diagnostics against the analyzed resource's URN.
+        for request, response in zip(requests, pack.analyze_all(requests), strict=True):
+            violations += [violation(d, request.urn) for d in response.diagnostics]
 
-        stack_urn = f"urn:pulumi:{self.stack}::{self.project}::pulumi:pulumi:Stack::" \
-                    f"{self.project}-{self.stack}"
+        stack_urn = (
+            f"urn:pulumi:{self.stack}::{self.project}::pulumi:pulumi:Stack::"
+            f"{self.project}-{self.stack}"
+        )
         response = pack.analyze_stack(_stack_resource(r, by_urn) for r in self.records)
         for d in response.diagnostics:
             # An empty or unknown URN is reported against the root stack, as the engine does.

@@ -1,4 +1,4 @@
-"""The plan as text: a tree of components and resources, counts, outputs."""
+"""The plan as text: a tree of components and resources, counts, outputs, policy results."""
 
 from __future__ import annotations
 
@@ -6,20 +6,22 @@ import json
 from collections import Counter
 from typing import Any
 
-from plan.engine import Plan, Registration
+from plan.engine import ROOT_STACK_TYPE, Plan, Registration
+from plan.policy_run import PolicyException, Violation
 
 HIDDEN_INPUTS = {"tags", "tagsAll"}
 VALUE_WIDTH = 48
 
 
-def render(plan: Plan) -> str:
+def render(plan: Plan, violations: list[Violation], exceptions: list[PolicyException]) -> str:
     children: dict[str, list[Registration]] = {}
     for resource in plan.resources:
         children.setdefault(resource.parent, []).append(resource)
     custom = [r for r in plan.resources if r.custom]
+    components = [r for r in plan.resources if not r.custom and r.type != ROOT_STACK_TYPE]
     lines = [
         f"Plan for stack {plan.stack} of {plan.project}: "
-        f"{len(custom)} resources to create in {len(plan.resources) - len(custom)} components",
+        f"{len(custom)} resources to create in {len(components)} components",
         "",
         f"+ {plan.project}-{plan.stack}  pulumi:pulumi:Stack",
     ]
@@ -33,7 +35,25 @@ def render(plan: Plan) -> str:
     lines += [f"  {t:<64} {n:>4}" for t, n in sorted(types.items())]
     lines += ["", "Outputs:"]
     lines += [f"  {k}: {_value(v, full=True)}" for k, v in sorted(plan.outputs.items())]
-    return "\n".join(lines)
+    return "\n".join(lines + _policy_lines(violations, exceptions))
+
+
+def _policy_lines(violations: list[Violation], exceptions: list[PolicyException]) -> list[str]:
+    """Violations grouped by policy, mandatory first; then the exceptions taken, with reasons."""
+    mandatory = sum(v.enforcement_level == "mandatory" for v in violations)
+    lines = ["", f"Policy violations: {mandatory} mandatory, {len(violations) - mandatory} other"]
+    by_policy: dict[tuple[str, str, str], list[Violation]] = {}
+    for v in violations:
+        by_policy.setdefault((v.enforcement_level != "mandatory", v.pack, v.policy), []).append(v)
+    for (_, pack, policy), found in sorted(by_policy.items()):
+        lines.append(f"  [{found[0].enforcement_level}] {pack}/{policy}")
+        for v in found:
+            lines.append(f"    {v.urn}")
+            lines += [f"      {line}" for line in v.message.splitlines()]
+    if exceptions:
+        lines += ["", "Policy exceptions taken:"]
+        lines += [f"  {e.pack}/{e.policy}: {e.resource}: {e.reason}" for e in exceptions]
+    return lines
 
 
 def _tree(children: dict[str, list[Registration]], parent: str, indent: str, lines: list[str]):

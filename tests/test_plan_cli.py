@@ -34,7 +34,9 @@ def test_json_follows_the_contract(stack: str, capsys) -> None:
         assert isinstance(resource["dependencies"], list)
     urns = {r["urn"] for r in document["resources"]}
     stack_urn = f"urn:pulumi:{stack}::webplatform::pulumi:pulumi:Stack::webplatform-{stack}"
-    assert all(r["parent"] in urns | {stack_urn} for r in document["resources"])
+    roots = [r["urn"] for r in document["resources"] if r["parent"] == ""]
+    assert roots == [stack_urn]
+    assert all(r["parent"] in urns for r in document["resources"] if r["parent"])
     assert all(d in urns for r in document["resources"] for d in r["dependencies"])
 
 

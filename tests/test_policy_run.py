@@ -134,7 +134,11 @@ def dev_run() -> Iterator[tuple[list[Violation], list[PolicyException], list[Any
         mp.setattr(RecordingPopen, "started", started)
         mp.setattr(policy_run.subprocess, "Popen", RecordingPopen)
         violations, exceptions = run_policy_packs(
-            [SAMPLE], RECORDS, project="webplatform", stack="dev", environment="dev",
+            [SAMPLE],
+            RECORDS,
+            project="webplatform",
+            stack="dev",
+            environment="dev",
             config={"webplatform:environment": "dev"},
         )
     yield violations, exceptions, started
@@ -180,13 +184,17 @@ def test_config_file_is_the_environment_then_prd(tmp_path: Path) -> None:
 
 def test_config_file_is_parsed_like_the_cli(tmp_path: Path) -> None:
     path = tmp_path / "dev.json"
-    path.write_text(json.dumps({
-        "all": "mandatory",
-        "p": "advisory",
-        "q": {"enforcementLevel": "disabled", "limit": 3},
-        "r": {"limit": 4},
-        "empty": {},
-    }))
+    path.write_text(
+        json.dumps(
+            {
+                "all": "mandatory",
+                "p": "advisory",
+                "q": {"enforcementLevel": "disabled", "limit": 3},
+                "r": {"limit": 4},
+                "empty": {},
+            }
+        )
+    )
     assert load_policy_pack_config(path) == {
         "all": PolicyConfigEntry("mandatory", {}),
         "p": PolicyConfigEntry("advisory", {}),
@@ -217,7 +225,9 @@ def test_reconcile_applies_defaults_all_then_policy_keys(info: Any) -> None:
 
 def test_reconcile_rejects_params_that_break_the_schema(info: Any) -> None:
     bad = {"required-tags": PolicyConfigEntry("", {"requiredTags": "Owner"})}
-    with pytest.raises(PolicyConfigError, match="required-tags: requiredTags: expected array"):
+    with pytest.raises(
+        PolicyConfigError, match="required-tags: requiredTags: 'Owner' is not of type 'array'"
+    ):
         reconcile_policy_config(info, bad)
 
 
@@ -281,7 +291,9 @@ def test_run_reports_exceptions_and_they_suppress(dev_run: Any) -> None:
     violations, exceptions, _ = dev_run
     assert exceptions == [
         PolicyException(
-            "sample-pack", "required-tags", "legacy-bucket",
+            "sample-pack",
+            "required-tags",
+            "legacy-bucket",
             "Imported bucket, tagged by the data team.",
         )
     ]
@@ -313,7 +325,10 @@ def test_children_are_gone_after_a_run(dev_run: Any) -> None:
 
 def test_missing_environment_file_falls_back_to_prd(recorded: list[Any]) -> None:
     violations, exceptions = run_policy_packs(
-        [SAMPLE], [LOGS, QUEUE, *RECORDS[:3]], project="webplatform", stack="stg",
+        [SAMPLE],
+        [LOGS, QUEUE, *RECORDS[:3]],
+        project="webplatform",
+        stack="stg",
         environment="stg",
     )
     levels = {(v.policy, v.urn): v.enforcement_level for v in violations}
@@ -321,6 +336,35 @@ def test_missing_environment_file_falls_back_to_prd(recorded: list[Any]) -> None
     assert levels[("allowed-regions", QUEUE["urn"])] == "mandatory"  # from "all"
     assert not any(v.policy == "stack-inventory" for v in violations)
     assert exceptions == []
+
+
+def test_remediation_runs_before_analysis(tmp_path: Path, recorded: list[Any]) -> None:
+    remediating = tmp_path / "remediating"
+    shutil.copytree(SAMPLE, remediating)
+    (remediating / "dev.json").write_text(
+        json.dumps(
+            {
+                "required-tags": {
+                    "enforcementLevel": "remediate",
+                    "requiredTags": ["Owner", "Team"],
+                },
+                "allowed-regions": {"enforcementLevel": "remediate"},  # validates only
+            }
+        )
+    )
+    violations, _ = run_policy_packs(
+        [remediating],
+        [LOGS, QUEUE, *RECORDS[:3]],
+        project="webplatform",
+        stack="dev",
+        environment="dev",
+    )
+    # required-tags fixed the tags before Analyze; allowed-regions cannot remediate and is
+    # reported as mandatory, as the engine reports "remediate" diagnostics.
+    assert [(v.policy, v.enforcement_level, v.urn) for v in violations if v.urn != STACK_URN] == [
+        ("allowed-regions", "mandatory", QUEUE["urn"]),
+        ("bucket-has-policy", "advisory", LOGS["urn"]),
+    ]
 
 
 # --------------------------------------------------------------------------- failures
@@ -349,7 +393,11 @@ def test_pack_that_prints_no_port_times_out(tmp_path: Path, recorded: list[Any])
     silent = broken_pack(tmp_path, "silent", "import time\ntime.sleep(60)\n")
     with pytest.raises(PolicyPackError, match="printed no port"):
         run_policy_packs(
-            [silent], RECORDS, project="webplatform", stack="dev", environment="dev",
+            [silent],
+            RECORDS,
+            project="webplatform",
+            stack="dev",
+            environment="dev",
             start_timeout=0.5,
         )
     assert all(p.poll() is not None for p in recorded)

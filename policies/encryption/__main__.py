@@ -8,5 +8,7 @@ PolicyPack(
     name="webplatform-encryption",
     policies=POLICIES,
     enforcement_level=EnforcementLevel.MANDATORY,
-    description="Encryption rules for the webplatform AWS stacks: at rest with KMS, TLS in transit.",
+    description=(
+        "Encryption rules for the webplatform AWS stacks: at rest with KMS, TLS in transit."
+    ),
 )

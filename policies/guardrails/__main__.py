@@ -8,5 +8,8 @@ PolicyPack(
     name="webplatform-guardrails",
     policies=POLICIES,
     enforcement_level=EnforcementLevel.MANDATORY,
-    description="Guardrails for the webplatform AWS stacks: network exposure, data protection, logging, IAM, KMS.",
+    description=(
+        "Guardrails for the webplatform AWS stacks:"
+        " network exposure, data protection, logging, IAM, KMS."
+    ),
 )

@@ -8,5 +8,7 @@ PolicyPack(
     name="webplatform-tagging",
     policies=POLICIES,
     enforcement_level=EnforcementLevel.MANDATORY,
-    description="Tagging rules for the webplatform AWS stacks: required tags, Environment value, Name tags.",
+    description=(
+        "Tagging rules for the webplatform AWS stacks: required tags, Environment value, Name tags."
+    ),
 )

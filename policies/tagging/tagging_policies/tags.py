@@ -13,7 +13,8 @@ from typing import Any
 from pulumi_policy import ResourceValidationArgs, Severity
 from pulumi_policy.proxy import UnknownValueError
 
-from .support import document, get, resource_policy
+from policy_support import document, get, resource_policy
+
 from .taggable_types import TAGGABLE_TYPES
 
 DEFAULT_REQUIRED_TAGS = ["Project", "Environment", "Owner", "ManagedBy"]

@@ -23,10 +23,10 @@ OUTPUT = Path(__file__).resolve().parent.parent / "tagging_policies" / "taggable
 
 def taggable_types() -> tuple[str, list[str]]:
     """Return (pulumi_aws version, sorted type tokens of taggable resources)."""
-    import pulumi
-    import pulumi_aws
     from importlib.metadata import version
 
+    import pulumi
+    import pulumi_aws
     from pulumi.type_token import get_type_token
 
     tokens: set[str] = set()

@@ -1,6 +1,7 @@
-"""Plumbing shared by the policies of this pack.
+"""Plumbing shared by the policies of every pack.
 
-Every pack carries this same module (a pack must be self-contained); keep the copies identical.
+Each pack's `__main__.py` puts this directory on `sys.path`, so the packs share one copy; keep
+`policies/` whole when copying a pack elsewhere.
 
 ``resource_policy`` and ``stack_policy`` build pulumi_policy policies from a small check
 function. They give every policy the same behaviour:
@@ -167,6 +168,19 @@ class Stack:
             if any(dep.urn == target.urn for dep in deps) or peek(resource.props, prop) in values:
                 found.append(resource)
         return found
+
+    def referred(
+        self, source: PolicyResource, prop: str, types: Iterable[str], keys: Iterable[str]
+    ) -> list[PolicyResource]:
+        """Resources of ``types`` that ``source``'s ``prop`` points at (the inverse look-up)."""
+        types = tuple(types)
+        deps = [d for d in source.property_dependencies.get(prop) or [] if d.resource_type in types]
+        if deps:
+            return deps
+        value = peek(source.props, prop)
+        if not isinstance(value, str) or not value:
+            return []
+        return [r for r in self.of_type(*types) if any(peek(r.props, k) == value for k in keys)]
 
 
 def peek(props: Mapping[str, Any], key: str) -> Any:

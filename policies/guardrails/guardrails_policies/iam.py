@@ -1,0 +1,111 @@
+"""IAM and KMS: no administrator grants, no iam:PassRole on every role, key rotation on."""
+
+from __future__ import annotations
+
+import fnmatch
+
+from pulumi_policy import Severity
+
+from policy_support import flag, get, items, resource_policy, statements, strings
+
+ROLE = "aws:iam/role:Role"
+POLICY_DOCUMENT_TYPES = [
+    ROLE,
+    "aws:iam/policy:Policy",
+    "aws:iam/rolePolicy:RolePolicy",
+    "aws:iam/userPolicy:UserPolicy",
+    "aws:iam/groupPolicy:GroupPolicy",
+]
+
+
+def _label(args) -> str:
+    return f"{args.resource_type} '{args.name}'"
+
+
+def _documents(props, args):
+    """(where, document) for each policy document the resource carries."""
+    if args.resource_type == ROLE:
+        for inline in items(get(props, "inlinePolicies")):
+            yield f"inline policy {get(inline, 'name')}", get(inline, "policy")
+    else:
+        yield "policy", get(props, "policy")
+
+
+def _allows(statement) -> bool:
+    return get(statement, "Effect") == "Allow"
+
+
+def _on_everything(statement) -> bool:
+    return "*" in strings(get(statement, "Resource"))
+
+
+def _grants(statement, action: str) -> bool:
+    """Whether the statement's actions cover ``action`` (IAM wildcards, case-insensitive)."""
+    if get(statement, "NotAction") is not None:
+        excluded = strings(get(statement, "NotAction"))
+        return not any(fnmatch.fnmatchcase(action, a.lower()) for a in excluded)
+    return any(fnmatch.fnmatchcase(action, a.lower()) for a in strings(get(statement, "Action")))
+
+
+def _check_admin(props, args, cfg):
+    for where, doc in _documents(props, args):
+        for statement in statements(doc):
+            actions = {a.lower() for a in strings(get(statement, "Action"))}
+            wide = bool(actions & {"*", "*:*"}) or get(statement, "NotAction") is not None
+            if _allows(statement) and _on_everything(statement) and wide:
+                yield f"{_label(args)} {where} allows every action on every resource."
+
+
+IAM_NO_ADMIN = resource_policy(
+    "guardrails-iam-no-admin-policy",
+    "No IAM policy allows `*` (or NotAction) on Resource `*`.",
+    types=POLICY_DOCUMENT_TYPES,
+    check=_check_admin,
+    severity=Severity.CRITICAL,
+    remediation="Grant the specific actions the workload calls, on the stack's resource ARNs.",
+)
+
+
+def _check_pass_role(props, args, cfg):
+    for where, doc in _documents(props, args):
+        for statement in statements(doc):
+            if (
+                _allows(statement)
+                and _on_everything(statement)
+                and _grants(statement, "iam:passrole")
+            ):
+                yield f"{_label(args)} {where} allows iam:PassRole on every role."
+
+
+IAM_NO_PASS_ROLE_WILDCARD = resource_policy(
+    "guardrails-iam-no-passrole-wildcard",
+    "No IAM policy allows iam:PassRole on Resource `*`.",
+    types=POLICY_DOCUMENT_TYPES,
+    check=_check_pass_role,
+    severity=Severity.HIGH,
+    remediation=(
+        "Limit iam:PassRole to the ARNs of the roles that are passed (task and execution "
+        "roles), with an iam:PassedToService condition."
+    ),
+)
+
+
+def _check_rotation(props, args, cfg):
+    symmetric = get(props, "customerMasterKeySpec", default="SYMMETRIC_DEFAULT")
+    usage = get(props, "keyUsage", default="ENCRYPT_DECRYPT")
+    if symmetric != "SYMMETRIC_DEFAULT" or usage != "ENCRYPT_DECRYPT":
+        return  # AWS rotates only symmetric encryption keys
+    if not flag(get(props, "enableKeyRotation")):
+        yield f"{_label(args)} has key rotation off (enableKeyRotation defaults to false)."
+
+
+KMS_KEY_ROTATION = resource_policy(
+    "guardrails-kms-key-rotation",
+    "Symmetric KMS keys rotate automatically.",
+    types=["aws:kms/key:Key"],
+    check=_check_rotation,
+    severity=Severity.MEDIUM,
+    remediation="Set enable_key_rotation=True.",
+)
+
+POLICIES = [IAM_NO_ADMIN, IAM_NO_PASS_ROLE_WILDCARD, KMS_KEY_ROTATION]

@@ -1,0 +1,154 @@
+"""Logging and monitoring: ALB access logs, CloudFront and WAF logging, VPC flow logs, log
+retention, container logs and Container Insights."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from pulumi_policy import Severity
+
+from policy_support import document, flag, get, items, number, resource_policy, stack_policy
+
+LOAD_BALANCERS = ["aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"]
+WEB_ACL = "aws:wafv2/webAcl:WebAcl"
+WEB_ACL_LOGGING = "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"
+VPC = "aws:ec2/vpc:Vpc"
+FLOW_LOG = "aws:ec2/flowLog:FlowLog"
+
+
+def _label(args) -> str:
+    return f"{args.resource_type} '{args.name}'"
+
+
+def _check_alb_logs(props, args, cfg):
+    if get(props, "loadBalancerType", default="application") != "application":
+        return
+    logs = get(props, "accessLogs")
+    if not flag(get(logs, "enabled")) or not get(logs, "bucket"):
+        yield f"{_label(args)} has no access logs (accessLogs.enabled and bucket)."
+
+
+ALB_ACCESS_LOGS = resource_policy(
+    "guardrails-alb-access-logs",
+    "Application load balancers write access logs to S3.",
+    types=LOAD_BALANCERS,
+    check=_check_alb_logs,
+    severity=Severity.MEDIUM,
+    remediation=(
+        "Set access_logs={'bucket': <log bucket>, 'enabled': True, 'prefix': 'alb'}; the "
+        "bucket policy must let the region's ELB log delivery write."
+    ),
+)
+
+
+def _check_cloudfront_logs(props, args, cfg):
+    if not get(props, "loggingConfig", "bucket"):
+        yield f"{_label(args)} has no standard logging (loggingConfig.bucket)."
+
+
+CLOUDFRONT_LOGGING = resource_policy(
+    "guardrails-cloudfront-logging",
+    "CloudFront distributions write standard access logs.",
+    types=["aws:cloudfront/distribution:Distribution"],
+    check=_check_cloudfront_logs,
+    severity=Severity.MEDIUM,
+    remediation="Set logging_config={'bucket': '<log bucket>.s3.amazonaws.com', 'prefix': ...}.",
+)
+
+
+def _check_waf_logging(acl, stack, cfg):
+    if not stack.referring(acl, [WEB_ACL_LOGGING], "resourceArn", ("arn",)):
+        yield "has no WebAclLoggingConfiguration."
+
+
+WAF_LOGGING = stack_policy(
+    "guardrails-wafv2-web-acl-logging",
+    "Every WAFv2 web ACL has a logging configuration.",
+    subjects=[WEB_ACL],
+    check=_check_waf_logging,
+    severity=Severity.MEDIUM,
+    remediation=(
+        "Add an aws.wafv2.WebAclLoggingConfiguration with resource_arn=<web acl arn> and a "
+        "Firehose, CloudWatch Logs (aws-waf-logs-*) or S3 destination."
+    ),
+)
+
+
+def _check_flow_logs(vpc, stack, cfg):
+    if not stack.referring(vpc, [FLOW_LOG], "vpcId", ("id",)):
+        yield "has no VPC flow log."
+
+
+VPC_FLOW_LOGS = stack_policy(
+    "guardrails-ec2-vpc-flow-logs",
+    "Every VPC has a flow log.",
+    subjects=[VPC],
+    check=_check_flow_logs,
+    severity=Severity.MEDIUM,
+    remediation="Add an aws.ec2.FlowLog with vpc_id=<vpc id>, traffic_type 'ALL', to CloudWatch.",
+)
+
+
+def _check_retention(props, args, cfg):
+    if not number(get(props, "retentionInDays"), default=0):
+        yield f"{_label(args)} keeps events forever (retentionInDays unset or 0)."
+
+
+LOG_GROUP_RETENTION = resource_policy(
+    "guardrails-cloudwatch-log-group-retention",
+    "Every CloudWatch log group has a retention period.",
+    types=["aws:cloudwatch/logGroup:LogGroup"],
+    check=_check_retention,
+    severity=Severity.LOW,
+    remediation="Set retention_in_days (from the stack config), archive longer through Firehose.",
+)
+
+
+def _check_container_logs(props, args, cfg):
+    containers = document(get(props, "containerDefinitions"))
+    for container in containers if isinstance(containers, list) else []:
+        if isinstance(container, Mapping) and not get(container, "logConfiguration", "logDriver"):
+            yield f"{_label(args)} container {get(container, 'name')} has no logConfiguration."
+
+
+ECS_CONTAINER_LOGGING = resource_policy(
+    "guardrails-ecs-task-definition-logging",
+    "Every container of an ECS task definition has a log configuration.",
+    types=["aws:ecs/taskDefinition:TaskDefinition"],
+    check=_check_container_logs,
+    severity=Severity.MEDIUM,
+    remediation=(
+        "Give each container logConfiguration={'logDriver': 'awslogs', 'options': "
+        "{'awslogs-group': ..., 'awslogs-region': ..., 'awslogs-stream-prefix': ...}}."
+    ),
+)
+
+
+def _check_container_insights(props, args, cfg):
+    values = [
+        get(s, "value")
+        for s in items(get(props, "settings"))
+        if get(s, "name") == "containerInsights"
+    ]
+    if not any(v in ("enabled", "enhanced") for v in values):
+        yield f"{_label(args)} has Container Insights off."
+
+
+ECS_CONTAINER_INSIGHTS = resource_policy(
+    "guardrails-ecs-cluster-container-insights",
+    "ECS clusters have Container Insights enabled (or enhanced).",
+    types=["aws:ecs/cluster:Cluster"],
+    check=_check_container_insights,
+    severity=Severity.LOW,
+    remediation="Set settings=[{'name': 'containerInsights', 'value': 'enabled'}].",
+)
+
+POLICIES = [
+    ALB_ACCESS_LOGS,
+    CLOUDFRONT_LOGGING,
+    WAF_LOGGING,
+    VPC_FLOW_LOGS,
+    LOG_GROUP_RETENTION,
+    ECS_CONTAINER_LOGGING,
+    ECS_CONTAINER_INSIGHTS,
+]
