@@ -33,6 +33,12 @@ ID_PREFIXES = {
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr",
 }
 
+# Types whose physical name is not in `name`.
+NAME_FIELDS = {
+    "aws:s3/bucket:Bucket": "bucket",
+    "aws:s3/bucketV2:BucketV2": "bucket",
+}
+
 # ARNs that do not follow "arn:aws:<module>:<region>:<account>:<kind>/<id>".
 ARN_FORMATS = {
     "aws:cloudwatch/logGroup:LogGroup": "arn:aws:logs:{region}:{account}:log-group:{name}",
@@ -40,6 +46,14 @@ ARN_FORMATS = {
     "aws:iam/policy:Policy": "arn:aws:iam::{account}:policy/{name}",
     "aws:iam/instanceProfile:InstanceProfile": "arn:aws:iam::{account}:instance-profile/{name}",
     "aws:kms/key:Key": "arn:aws:kms:{region}:{account}:key/{id}",
+    "aws:s3/bucket:Bucket": "arn:aws:s3:::{name}",
+    "aws:s3/bucketV2:BucketV2": "arn:aws:s3:::{name}",
+    "aws:sns/topic:Topic": "arn:aws:sns:{region}:{account}:{name}",
+    "aws:sqs/queue:Queue": "arn:aws:sqs:{region}:{account}:{name}",
+    "aws:lambda/function:Function": "arn:aws:lambda:{region}:{account}:function:{name}",
+    "aws:dynamodb/table:Table": "arn:aws:dynamodb:{region}:{account}:table/{name}",
+    "aws:ssm/parameter:Parameter": "arn:aws:ssm:{region}:{account}:parameter{name}",
+    "aws:secretsmanager/secret:Secret": "arn:aws:secretsmanager:{region}:{account}:secret:{name}",
     "aws:kms/alias:Alias": "arn:aws:kms:{region}:{account}:{name}",
     "aws:ec2/securityGroup:SecurityGroup": "arn:aws:ec2:{region}:{account}:security-group/{id}",
     "aws:ec2/eip:Eip": "arn:aws:ec2:{region}:{account}:elastic-ip/{id}",
@@ -85,8 +99,10 @@ def for_resource(
         return f"{name}-provider", dict(inputs)
     digest = _digest(type_token, name)
     state = dict(inputs)
-    if _has_output(type_token, "name") and not state.get("name") and "namePrefix" not in state:
-        state["name"] = f"{name}-{digest[:7]}"  # the provider's auto-naming
+    name_field = NAME_FIELDS.get(type_token, "name")
+    if _has_output(type_token, _snake(name_field)) and not state.get(name_field):
+        if f"{name_field}Prefix" not in state and "namePrefix" not in state:
+            state[name_field] = f"{name}-{digest[:7]}"  # the provider's auto-naming
     module, kind = _arn_parts(type_token)
 
     if type_token in ID_PREFIXES:
@@ -95,17 +111,23 @@ def for_resource(
         resource_id = str(uuid.UUID(digest[:32]))
         state["keyId"] = resource_id
     else:
-        resource_id = str(state.get("name") or digest[:20])
+        resource_id = str(state.get(name_field) or digest[:20])
 
     if _has_output(type_token, "arn"):
         template = ARN_FORMATS.get(
             type_token, f"arn:aws:{module}:{{region}}:{{account}}:{kind}/{{id}}"
         )
         state["arn"] = template.format(
-            region=region, account=account_id, id=resource_id, name=state.get("name", name)
+            region=region, account=account_id, id=resource_id, name=state.get(name_field, name)
         )
     state.update(_computed(type_token, resource_id, digest, region, account_id))
+    # The bridged AWS provider returns the id among the outputs, as state files show.
+    state["id"] = resource_id
     return resource_id, state
+
+
+def _snake(camel: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in camel)
 
 
 def _arn_parts(type_token: str) -> tuple[str, str]:
