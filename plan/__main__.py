@@ -29,6 +29,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     parser.add_argument(
+        "--no-policy",
+        action="store_true",
+        help="skip the policy packs, as a preview without --policy-pack does",
+    )
+    parser.add_argument(
         "--stack-config-dir",
         type=Path,
         help="where Pulumi.<stack>.yaml is, if not beside Pulumi.yaml (as stackConfigDir)",
@@ -41,8 +46,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         # The packs boot while the program runs; the program's prints go to stderr, so --json
         # output stays one document.
+        packs = [] if args.no_policy else POLICY_PACKS
         with (
-            PolicyRun(POLICY_PACKS, project=project, stack=args.stack, config=config) as policies,
+            PolicyRun(packs, project=project, stack=args.stack, config=config) as policies,
             contextlib.redirect_stdout(sys.stderr),
         ):
             plan = engine.run(PROJECT_DIR, args.stack, args.stack_config_dir)

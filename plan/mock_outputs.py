@@ -100,9 +100,9 @@ def for_resource(
     digest = _digest(type_token, name)
     state = dict(inputs)
     name_field = NAME_FIELDS.get(type_token, "name")
-    if _has_output(type_token, _snake(name_field)) and not state.get(name_field):
-        if f"{name_field}Prefix" not in state and "namePrefix" not in state:
-            state[name_field] = f"{name}-{digest[:7]}"  # the provider's auto-naming
+    prefixed = f"{name_field}Prefix" in state or "namePrefix" in state
+    if _has_output(type_token, _snake(name_field)) and not state.get(name_field) and not prefixed:
+        state[name_field] = f"{name}-{digest[:7]}"  # the provider's auto-naming
     module, kind = _arn_parts(type_token)
 
     if type_token in ID_PREFIXES:

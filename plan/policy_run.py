@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import IO, Any
 
 import grpc
-import jsonschema
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
@@ -215,12 +214,19 @@ def reconcile_policy_config(
             continue
         schema = {"type": "object", **_schema(policy)}
         props = result.get(policy.name, PolicyConfigEntry()).properties
-        for error in jsonschema.Draft7Validator(schema).iter_errors(props):
+        for error in _validator(schema).iter_errors(props):
             where = ".".join(str(part) for part in error.absolute_path) or "(root)"
             errors.append(f"{policy.name}: {where}: {error.message}")
     if errors:
         raise PolicyConfigError(info.name, "invalid policy config:\n  " + "\n  ".join(errors))
     return result
+
+
+def _validator(schema: Mapping[str, Any]) -> Any:
+    """A JSON Schema validator, as the CLI validates policy config (imported only when needed)."""
+    import jsonschema
+
+    return jsonschema.Draft7Validator(schema)
 
 
 def _apply_config(
