@@ -11,6 +11,7 @@ from typing import ClassVar
 
 import pulumi_policy
 import pytest
+import yaml
 from google.protobuf import json_format
 from policy_harness import PACKS, POLICIES_DIR, struct, urn
 from pulumi.runtime import proto
@@ -152,7 +153,12 @@ def test_levels_per_environment(pack, env):
 def test_pack_requirements_and_runtime(pack):
     requirements = (POLICIES_DIR / pack / "requirements.txt").read_text().split()
     assert requirements == ["pulumi-policy>=1.21,<2", "pulumi>=3.200,<4"]
-    assert "runtime: python" in (POLICIES_DIR / pack / "PulumiPolicy.yaml").read_text()
+    project = yaml.safe_load((POLICIES_DIR / pack / "PulumiPolicy.yaml").read_text())
+    assert project["runtime"] == {
+        "name": "python",
+        "options": {"toolchain": "pip", "virtualenv": "venv"},
+    }
+    assert project["version"] and project["description"]
     main = (POLICIES_DIR / pack / "__main__.py").read_text()
     assert "pulumi_aws" not in main
 
