@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Literal, TypedDict
+from typing import Any, Literal, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -332,37 +332,21 @@ class Network(pulumi.ComponentResource):
             for key, purpose in purposes.items()
         }
         alb, app, endpoints = groups["alb"].id, groups["app"].id, groups["endpoints"].id
-        ingress: list[tuple[str, pulumi.Input[str], str, dict]] = [
-            ("alb-https", alb, "HTTPS from the internet", _tcp(443, cidr=ANYWHERE)),
-            (
-                "alb-http",
-                alb,
-                "HTTP from the internet, redirected to HTTPS",
-                _tcp(80, cidr=ANYWHERE),
-            ),
-            ("app-from-alb", app, "App ports from the load balancer", _tcp(1, 65535, group=alb)),
-            ("endpoints-https", endpoints, "HTTPS to AWS APIs from the VPC", _tcp(443, cidr=cidr)),
-        ]
-        for key, group_id, description, target in ingress:
-            aws.vpc.SecurityGroupIngressRule(
-                f"{self._name}-{key}",
-                security_group_id=group_id,
-                description=description,
-                opts=self._child(),
-                **target,
-            )
-        egress: list[tuple[str, pulumi.Input[str], str, dict]] = [
-            ("alb-to-app", alb, "To app targets", _tcp(1, 65535, group=app)),
-            ("app-to-anywhere", app, "To AWS APIs, data stores and the internet via NAT",
+        rules: list[tuple[str, Direction, pulumi.Input[str], str, dict]] = [
+            ("alb-https", "ingress", alb, "HTTPS from the internet", _tcp(443, cidr=ANYWHERE)),
+            ("alb-http", "ingress", alb, "HTTP from the internet, redirected to HTTPS",
+             _tcp(80, cidr=ANYWHERE)),
+            ("app-from-alb", "ingress", app, "App ports from the load balancer",
+             _tcp(1, 65535, group=alb)),
+            ("endpoints-https", "ingress", endpoints, "HTTPS to AWS APIs from the VPC",
+             _tcp(443, cidr=cidr)),
+            ("alb-to-app", "egress", alb, "To app targets", _tcp(1, 65535, group=app)),
+            ("app-to-anywhere", "egress", app, "To AWS APIs, data stores and the internet via NAT",
              {"ip_protocol": "-1", "cidr_ipv4": ANYWHERE}),
         ]  # fmt: skip
-        for key, group_id, description, target in egress:
-            aws.vpc.SecurityGroupEgressRule(
-                f"{self._name}-{key}",
-                security_group_id=group_id,
-                description=description,
-                opts=self._child(),
-                **target,
+        for key, direction, group_id, description, target in rules:
+            security_group_rule(
+                f"{self._name}-{key}", direction, group_id, description, self._child(), **target
             )
         return groups
 
@@ -468,6 +452,28 @@ class Network(pulumi.ComponentResource):
             opts=self._child(),
         )
         return group
+
+
+Direction = Literal["ingress", "egress"]
+
+
+def security_group_rule(
+    name: str,
+    direction: Direction,
+    group_id: pulumi.Input[str],
+    description: str,
+    opts: pulumi.ResourceOptions,
+    **target: Any,
+) -> pulumi.CustomResource:
+    """One rule of a security group, as its own resource, so any layer can add its own."""
+    rule_class = (
+        aws.vpc.SecurityGroupIngressRule
+        if direction == "ingress"
+        else aws.vpc.SecurityGroupEgressRule
+    )
+    return rule_class(
+        name, security_group_id=group_id, description=description, opts=opts, **target
+    )
 
 
 def _tcp(
