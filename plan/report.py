@@ -42,7 +42,7 @@ def _policy_lines(violations: list[Violation], exceptions: list[PolicyException]
     """Violations grouped by policy, mandatory first; then the exceptions taken, with reasons."""
     mandatory = sum(v.enforcement_level == "mandatory" for v in violations)
     lines = ["", f"Policy violations: {mandatory} mandatory, {len(violations) - mandatory} other"]
-    by_policy: dict[tuple[str, str, str], list[Violation]] = {}
+    by_policy: dict[tuple[bool, str, str], list[Violation]] = {}
     for v in violations:
         by_policy.setdefault((v.enforcement_level != "mandatory", v.pack, v.policy), []).append(v)
     for (_, pack, policy), found in sorted(by_policy.items()):
