@@ -25,7 +25,7 @@ def render(plan: Plan, violations: list[Violation], exceptions: list[PolicyExcep
         "",
         f"+ {plan.project}-{plan.stack}  pulumi:pulumi:Stack",
     ]
-    _tree(children, plan.stack_urn, "", lines)
+    _tree(children, plan.stack_urn, "", lines, _referents(plan))
 
     layers = Counter(layer_of(r, plan) for r in custom)
     types = Counter(r.type for r in custom)
@@ -56,7 +56,24 @@ def _policy_lines(violations: list[Violation], exceptions: list[PolicyException]
     return lines
 
 
-def _tree(children: dict[str, list[Registration]], parent: str, indent: str, lines: list[str]):
+def _referents(plan: Plan) -> dict[str, str]:
+    """Each resource's id and ARN, to the resource's name: inputs read "id (name)"."""
+    names: dict[str, str] = {}
+    for resource in plan.resources:
+        if resource.custom and not resource.type.startswith("pulumi:providers:"):
+            names[resource.id] = resource.name
+            if isinstance(resource.outputs.get("arn"), str):
+                names[resource.outputs["arn"]] = resource.name
+    return names
+
+
+def _tree(
+    children: dict[str, list[Registration]],
+    parent: str,
+    indent: str,
+    lines: list[str],
+    referents: dict[str, str],
+) -> None:
     kids = sorted(children.get(parent, []), key=lambda r: (r.custom, r.type, r.name))
     for i, resource in enumerate(kids):
         last = i == len(kids) - 1
@@ -70,9 +87,13 @@ def _tree(children: dict[str, list[Registration]], parent: str, indent: str, lin
         if resource.custom:
             for key, value in sorted(resource.inputs.items()):
                 if key not in HIDDEN_INPUTS:
+                    text = _value(value)
+                    own = (resource.id, resource.outputs.get("arn"))
+                    if isinstance(value, str) and value in referents and value not in own:
+                        text = f"{_value(value, width=VALUE_WIDTH // 2)} ({referents[value]})"
                     lines.append(f"{pad}{'│  ' if children.get(resource.urn) else '   '}"
-                                 f"{key}: {_value(value)}")  # fmt: skip
-        _tree(children, resource.urn, pad, lines)
+                                 f"{key}: {text}")  # fmt: skip
+        _tree(children, resource.urn, pad, lines, referents)
 
 
 def layer_of(resource: Registration, plan: Plan) -> str:
@@ -89,8 +110,8 @@ def layer_of(resource: Registration, plan: Plan) -> str:
     return "stack"
 
 
-def _value(value: Any, full: bool = False) -> str:
+def _value(value: Any, full: bool = False, width: int = VALUE_WIDTH) -> str:
     text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
-    if not full and len(text) > VALUE_WIDTH:
-        text = text[: VALUE_WIDTH - 1] + "…"
+    if not full and len(text) > width:
+        text = text[: width - 1] + "…"
     return text
