@@ -328,6 +328,7 @@ def run(project_dir: Path, stack: str, stack_config_dir: Path | None = None) -> 
 
 
 def _run(project_dir: Path, stack: str, stack_config_dir: Path | None) -> Plan:
+    project_dir = project_dir.resolve()
     project, config, secret_keys = read_stack_config(project_dir, stack, stack_config_dir)
     disabled = json.loads(config.get("pulumi:disable-default-providers", "[]"))
     monitor = RecordingMonitor(

@@ -242,6 +242,24 @@ CASES = [
         ],
     ),
     (
+        iam.IAM_NO_ADMIN,
+        "aws:iam/role:Role",
+        {"managedPolicyArns": ["arn:aws:iam::aws:policy/ReadOnlyAccess"]},
+        [
+            ("managedPolicyArns", ["arn:aws:iam::aws:policy/AdministratorAccess"], True),
+            ("managedPolicyArns", DELETE, False),
+        ],
+    ),
+    *[
+        (
+            iam.IAM_NO_ADMIN,
+            attachment,
+            {"policyArn": "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"},
+            [("policyArn", "arn:aws:iam::aws:policy/AdministratorAccess", True)],
+        )
+        for attachment in iam.ATTACHMENT_TYPES
+    ],
+    (
         iam.IAM_NO_PASS_ROLE_WILDCARD,
         "aws:iam/rolePolicy:RolePolicy",
         {"policy": doc(allow("iam:PassRole", "arn:aws:iam::123456789012:role/dev-web-task"))},

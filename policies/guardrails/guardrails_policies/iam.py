@@ -16,6 +16,19 @@ POLICY_DOCUMENT_TYPES = [
     "aws:iam/userPolicy:UserPolicy",
     "aws:iam/groupPolicy:GroupPolicy",
 ]
+# Resources that attach a managed policy by ARN (`policyArn`).
+ATTACHMENT_TYPES = [
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    "aws:iam/userPolicyAttachment:UserPolicyAttachment",
+    "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
+    "aws:iam/policyAttachment:PolicyAttachment",
+]
+ADMIN_MANAGED_POLICIES = {
+    "type": "array",
+    "items": {"type": "string"},
+    "description": "AWS managed policies that grant every action on every resource.",
+    "default": ["arn:aws:iam::aws:policy/AdministratorAccess"],
+}
 
 
 def _label(args) -> str:
@@ -27,7 +40,7 @@ def _documents(props, args):
     if args.resource_type == ROLE:
         for inline in items(get(props, "inlinePolicies")):
             yield f"inline policy {get(inline, 'name')}", get(inline, "policy")
-    else:
+    elif args.resource_type not in ATTACHMENT_TYPES:
         yield "policy", get(props, "policy")
 
 
@@ -48,6 +61,12 @@ def _grants(statement, action: str) -> bool:
 
 
 def _check_admin(props, args, cfg):
+    attached = [get(props, "policyArn")] if args.resource_type in ATTACHMENT_TYPES else []
+    if args.resource_type == ROLE:
+        attached += strings(get(props, "managedPolicyArns"))
+    for arn in attached:
+        if arn in cfg["adminManagedPolicies"]:
+            yield f"{_label(args)} attaches {arn}, which allows every action on every resource."
     for where, doc in _documents(props, args):
         for statement in statements(doc):
             actions = {a.lower() for a in strings(get(statement, "Action"))}
@@ -58,9 +77,10 @@ def _check_admin(props, args, cfg):
 
 IAM_NO_ADMIN = resource_policy(
     "guardrails-iam-no-admin-policy",
-    "No IAM policy allows `*` (or NotAction) on Resource `*`.",
-    types=POLICY_DOCUMENT_TYPES,
+    "No IAM policy allows `*` (or NotAction) on Resource `*`, inline or attached.",
+    types=POLICY_DOCUMENT_TYPES + ATTACHMENT_TYPES,
     check=_check_admin,
+    params={"adminManagedPolicies": ADMIN_MANAGED_POLICIES},
     severity=Severity.CRITICAL,
     remediation="Grant the specific actions the workload calls, on the stack's resource ARNs.",
 )

@@ -62,7 +62,8 @@ def _rule_findings(rule, resource_type: str, group_name: str | None, cfg):
     where = f"group {group_name}" if group_name else "an unresolved group"
     yield (
         f"allows {protocol or '?'} {span} from {', '.join(sources)} on {where}; only "
-        f"ports {cfg['publicPorts']} on groups matching {cfg['publicIngressAllowedGroups']} "
+        f"ports {', '.join(str(int(p)) for p in ports if p is not None)} on groups matching "
+        f"{', '.join(cfg['publicIngressAllowedGroups'])} "
         "may be open to the internet."
     )
 
