@@ -19,6 +19,14 @@ import pulumi
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 
+from components.data_config import (
+    BucketsConfig,
+    CacheConfig,
+    DatabaseConfig,
+    TableConfig,
+    check_app_settings,
+)
+
 Tier = Literal["dev", "stg", "prd"]
 NatStrategy = Literal["none", "single", "perAz"]
 
@@ -47,18 +55,39 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
         "protectStatefulResources": False,
         "logRetentionDays": 30,
         "network": {"natGateways": "single", "interfaceEndpoints": []},
+        "database": {
+            "minCapacity": 0.5, "maxCapacity": 2, "instances": 1, "backupRetentionDays": 1,
+            "deletionProtection": False, "autoMinorVersionUpgrade": True,
+        },
+        "cache": {"nodeType": "cache.t4g.micro", "replicas": 0, "snapshotRetentionDays": 0},
+        "buckets": {"accessLogsExpireDays": 30, "archiveToGlacierDays": 30,
+                    "archiveExpireDays": 365},
     },
     "stg": {
         "protectStatefulResources": False,
         "logRetentionDays": 90,
         "network": {"natGateways": "single", "interfaceEndpoints": ALL_INTERFACE_ENDPOINTS},
+        "database": {
+            "minCapacity": 0.5, "maxCapacity": 4, "instances": 2, "backupRetentionDays": 7,
+            "deletionProtection": True, "autoMinorVersionUpgrade": False,
+        },
+        "cache": {"nodeType": "cache.t4g.small", "replicas": 1, "snapshotRetentionDays": 1},
+        "buckets": {"accessLogsExpireDays": 90, "archiveToGlacierDays": 30,
+                    "archiveExpireDays": 731},
     },
     "prd": {
         "protectStatefulResources": True,
         "logRetentionDays": 365,
         "network": {"natGateways": "perAz", "interfaceEndpoints": ALL_INTERFACE_ENDPOINTS},
+        "database": {
+            "minCapacity": 2, "maxCapacity": 16, "instances": 2, "backupRetentionDays": 30,
+            "deletionProtection": True, "autoMinorVersionUpgrade": False,
+        },
+        "cache": {"nodeType": "cache.r7g.large", "replicas": 1, "snapshotRetentionDays": 7},
+        "buckets": {"accessLogsExpireDays": 90, "archiveToGlacierDays": 30,
+                    "archiveExpireDays": 2557},
     },
-}
+}  # fmt: skip
 
 RFC1918 = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 
@@ -131,6 +160,26 @@ class StackConfig(_Model):
         description="Pulumi `protect` on keys, databases, tables and data buckets."
     )
     network: NetworkConfig
+    database: DatabaseConfig
+    cache: CacheConfig
+    tables: dict[str, TableConfig] = {}
+    buckets: BucketsConfig
+    app_settings: dict[str, dict[str, str]] = Field(
+        {}, description="Secret settings per service, stored as SSM SecureString parameters."
+    )
+
+    @field_validator("tables")
+    @classmethod
+    def _check_table_names(cls, tables: dict[str, TableConfig]) -> dict[str, TableConfig]:
+        for name in tables:
+            if not re.fullmatch(r"[a-z][a-z0-9-]{2,39}", name):
+                raise ValueError(f"table {name!r} is not a lowercase name such as 'sessions'")
+        return tables
+
+    @field_validator("app_settings", mode="before")
+    @classmethod
+    def _check_app_settings(cls, settings: Any) -> Any:
+        return check_app_settings(settings) if isinstance(settings, dict) else settings
 
     @field_validator("log_retention_days")
     @classmethod
@@ -224,6 +273,12 @@ def load(
         raise fail(key, _describe(error, loc, quote_input=not secret)) from None
 
     _check_zones(config, fail)
+    if config.app_settings and f"{ns}appSettings" not in secret_keys:
+        raise fail(
+            "appSettings",
+            "values must be secrets: "
+            "pulumi config set --secret --path 'appSettings.<service>.<NAME>' <value>",
+        )
     network = config.network
     if _subnet_layout(network, len(config.availability_zones)) is None:
         key = "network.subnetPrefixLength" if network.subnet_prefix_length else "network.cidr"
@@ -249,6 +304,10 @@ def _check_zones(config: StackConfig, fail: Any) -> None:
         raise fail("availabilityZones", "lists a zone twice")
     if config.environment == "prd" and len(zones) < 2:
         raise fail("availabilityZones", "prd needs at least 2 zones")
+    if config.environment == "prd" and config.database.instances < 2:
+        raise fail("database.instances", "prd needs a writer and at least one reader")
+    if config.environment == "prd" and config.cache.replicas < 1:
+        raise fail("cache.replicas", "prd needs at least 1 replica for failover")
 
 
 def _decode(value: Any) -> Any:

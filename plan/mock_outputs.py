@@ -163,4 +163,28 @@ def _computed(
         return {"ownerId": account_id}
     if type_token == "aws:ec2/vpcEndpoint:VpcEndpoint":
         return {"prefixListId": f"pl-{digest[:8]}", "state": "available"}
+    cluster_host = f"{resource_id}.cluster-{digest[:12]}.{region}.rds.amazonaws.com"
+    if type_token == "aws:rds/cluster:Cluster":
+        secret = f"arn:aws:secretsmanager:{region}:{account_id}:secret:rds!cluster-{digest[:8]}"
+        return {
+            "endpoint": cluster_host,
+            "readerEndpoint": cluster_host.replace(".cluster-", ".cluster-ro-"),
+            "masterUserSecrets": [{"secretArn": secret, "secretStatus": "active"}],
+            "clusterResourceId": f"cluster-{digest[:26].upper()}",
+        }
+    if type_token == "aws:rds/clusterInstance:ClusterInstance":
+        return {"endpoint": f"{resource_id}.{digest[:12]}.{region}.rds.amazonaws.com"}
+    if type_token == "aws:elasticache/replicationGroup:ReplicationGroup":
+        host = f"{resource_id}.{digest[:6]}.{region}.cache.amazonaws.com"
+        return {
+            "primaryEndpointAddress": f"master.{host}",
+            "readerEndpointAddress": f"replica.{host}",
+        }
+    if type_token == "aws:dynamodb/table:Table":
+        table_arn = f"arn:aws:dynamodb:{region}:{account_id}:table/{resource_id}"
+        return {"streamArn": f"{table_arn}/stream/2026-01-01T00:00:00.000"}
+    if type_token == "aws:s3/bucket:Bucket":
+        return {"bucketRegionalDomainName": f"{resource_id}.s3.{region}.amazonaws.com"}
+    if type_token == "random:index/randomPassword:RandomPassword":
+        return {"result": digest[:32]}
     return {}

@@ -1,0 +1,257 @@
+"""The data layer's part of the stack config: database, cache, tables, buckets, app settings.
+
+Tier defaults for these keys live with the others in `components.config.TIER_DEFAULTS`.
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.alias_generators import to_camel
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+HH_MM = r"([01]\d|2[0-3]):[0-5]\d"
+DAILY_WINDOW = re.compile(rf"^{HH_MM}-{HH_MM}$")
+WEEKLY_WINDOW = re.compile(rf"^({'|'.join(DAYS)}):{HH_MM}-({'|'.join(DAYS)}):{HH_MM}$")
+
+ENGINE_PORTS = {"aurora-postgresql": 5432, "aurora-mysql": 3306, "valkey": 6379, "redis": 6379}
+DEFAULT_VERSIONS = {
+    "aurora-postgresql": "16.6",
+    "aurora-mysql": "8.0.mysql_aurora.3.08.0",
+    "valkey": "8.0",
+    "redis": "7.1",
+}
+
+
+class DataModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, frozen=True)
+
+
+def _minutes(hh_mm: str) -> int:
+    hours, minutes = hh_mm.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def window_minutes(window: str) -> tuple[int, int]:
+    """A window's start and end, in minutes from Monday 00:00 UTC (daily windows: from 00:00)."""
+    start, end = window.split("-")
+    if ":" in start and start[:3] in DAYS:
+        a = DAYS.index(start[:3]) * 1440 + _minutes(start[4:])
+        b = DAYS.index(end[:3]) * 1440 + _minutes(end[4:])
+        return a, b if b > a else b + 7 * 1440
+    a, b = _minutes(start), _minutes(end)
+    return a, b if b > a else b + 1440
+
+
+def _overlaps_every_day(daily: str, weekly: str) -> bool:
+    """Whether a daily window meets a weekly one on any day of the week."""
+    start, end = window_minutes(daily)
+    weekly_start, weekly_end = window_minutes(weekly)
+    week = 7 * 1440
+    return any(
+        day * 1440 + start < weekly_end + shift and weekly_start + shift < day * 1440 + end
+        for day in range(8)
+        for shift in (-week, 0)
+    )
+
+
+def _check_window(value: str, pattern: re.Pattern[str], example: str, minimum: int) -> str:
+    if not pattern.match(value):
+        raise ValueError(f"expected a UTC window such as {example!r}, got {value!r}")
+    start, end = window_minutes(value)
+    if end - start < minimum:
+        raise ValueError(f"{value!r} is shorter than {minimum} minutes")
+    return value
+
+
+class DatabaseConfig(DataModel):
+    """`<project>:database`: the Aurora cluster."""
+
+    engine: Literal["aurora-postgresql", "aurora-mysql"] = "aurora-postgresql"
+    engine_version: str | None = Field(None, description="Pinned version; default per engine.")
+    instance_class: str = Field(
+        "db.serverless", description="db.serverless (Serverless v2) or a class like db.r7g.large."
+    )
+    min_capacity: float = Field(ge=0.5, le=256, multiple_of=0.5)
+    max_capacity: float = Field(ge=0.5, le=256, multiple_of=0.5)
+    instances: int = Field(ge=1, le=15, description="Writer plus readers, spread over zones.")
+    backup_retention_days: int = Field(ge=1, le=35)
+    backup_window: str = "18:00-18:30"
+    maintenance_window: str = "sun:19:00-sun:19:30"
+    database_name: str = Field("app", pattern=r"^[a-zA-Z][a-zA-Z0-9_]{0,62}$")
+    master_username: str = Field("app_admin", pattern=r"^[a-zA-Z][a-zA-Z0-9_]{0,15}$")
+    deletion_protection: bool
+    auto_minor_version_upgrade: bool
+    slow_query_seconds: float = Field(3, gt=0, le=3600)
+    time_zone: str = "Asia/Tokyo"
+
+    @field_validator("engine_version")
+    @classmethod
+    def _check_version(cls, version: str | None) -> str | None:
+        pattern = r"\d+(\.\d+)+(\.mysql_aurora\.\d+\.\d+\.\d+)?"
+        if version is not None and not re.fullmatch(pattern, version):
+            raise ValueError(
+                f"expected a version such as 16.6 or 8.0.mysql_aurora.3.08.0, got {version!r}"
+            )
+        return version
+
+    @field_validator("instance_class")
+    @classmethod
+    def _check_class(cls, name: str) -> str:
+        if name != "db.serverless" and not re.fullmatch(r"db\.[a-z0-9]+\.[a-z0-9]+", name):
+            raise ValueError(
+                f"expected db.serverless or a class such as db.r7g.large, got {name!r}"
+            )
+        return name
+
+    @field_validator("backup_window")
+    @classmethod
+    def _check_backup_window(cls, window: str) -> str:
+        return _check_window(window, DAILY_WINDOW, "18:00-18:30", 30)
+
+    @field_validator("maintenance_window")
+    @classmethod
+    def _check_maintenance_window(cls, window: str) -> str:
+        return _check_window(window, WEEKLY_WINDOW, "sun:19:00-sun:19:30", 30)
+
+    @field_validator("time_zone")
+    @classmethod
+    def _check_time_zone(cls, name: str) -> str:
+        if name not in zoneinfo.available_timezones():
+            raise ValueError(f"expected an IANA time zone such as Asia/Tokyo, got {name!r}")
+        return name
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DatabaseConfig:
+        if self.min_capacity > self.max_capacity:
+            raise ValueError(
+                f"minCapacity {self.min_capacity} is above maxCapacity {self.max_capacity}"
+            )
+        mysql_version = "mysql_aurora" in (self.engine_version or "")
+        if self.engine_version and mysql_version != (self.engine == "aurora-mysql"):
+            raise ValueError(f"engineVersion {self.engine_version} is not an {self.engine} version")
+        if _overlaps_every_day(self.backup_window, self.maintenance_window):
+            raise ValueError(
+                f"backupWindow {self.backup_window} overlaps maintenanceWindow "
+                f"{self.maintenance_window}; RDS needs them apart"
+            )
+        return self
+
+    @property
+    def version(self) -> str:
+        return self.engine_version or DEFAULT_VERSIONS[self.engine]
+
+    @property
+    def port(self) -> int:
+        return ENGINE_PORTS[self.engine]
+
+
+class CacheConfig(DataModel):
+    """`<project>:cache`: the ElastiCache replication group."""
+
+    engine: Literal["valkey", "redis"] = "valkey"
+    engine_version: str | None = Field(None, pattern=r"^\d+\.\d+$")
+    node_type: str = Field(pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$")
+    replicas: int = Field(ge=0, le=5)
+    snapshot_retention_days: int = Field(ge=0, le=35)
+    snapshot_window: str = "17:00-18:00"
+    maintenance_window: str = "sun:20:00-sun:21:00"
+
+    @field_validator("snapshot_window")
+    @classmethod
+    def _check_snapshot_window(cls, window: str) -> str:
+        return _check_window(window, DAILY_WINDOW, "17:00-18:00", 60)
+
+    @field_validator("maintenance_window")
+    @classmethod
+    def _check_maintenance_window(cls, window: str) -> str:
+        return _check_window(window, WEEKLY_WINDOW, "sun:20:00-sun:21:00", 60)
+
+    @property
+    def version(self) -> str:
+        return self.engine_version or DEFAULT_VERSIONS[self.engine]
+
+
+AttributeType = Literal["S", "N", "B"]
+
+
+class IndexConfig(DataModel):
+    name: str = Field(pattern=r"^[a-zA-Z0-9_.-]{3,255}$")
+    hash_key: str
+    range_key: str | None = None
+    projection: Literal["ALL", "KEYS_ONLY"] = "ALL"
+
+
+class TableConfig(DataModel):
+    """One entry of `<project>:tables`: a DynamoDB table."""
+
+    hash_key: str
+    range_key: str | None = None
+    attributes: dict[str, AttributeType] = Field(
+        description="Every key attribute of the table and its indexes, and only those."
+    )
+    global_secondary_indexes: list[IndexConfig] = []
+    ttl_attribute: str | None = None
+    stream: Literal["KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES"] | None = None
+    billing_mode: Literal["PAY_PER_REQUEST", "PROVISIONED"] = "PAY_PER_REQUEST"
+    read_capacity: int | None = Field(None, ge=1)
+    write_capacity: int | None = Field(None, ge=1)
+
+    @model_validator(mode="after")
+    def _keys_match_attributes(self) -> TableConfig:
+        keys = [self.hash_key, self.range_key]
+        for index in self.global_secondary_indexes:
+            keys += [index.hash_key, index.range_key]
+        used = {k for k in keys if k}
+        missing = sorted(used - set(self.attributes))
+        if missing:
+            raise ValueError(f"key {missing[0]!r} is not among the attributes")
+        unused = sorted(set(self.attributes) - used)
+        if unused:
+            raise ValueError(
+                f"attribute {unused[0]!r} is no key of the table or an index "
+                "(DynamoDB declares key attributes only)"
+            )
+        names = [i.name for i in self.global_secondary_indexes]
+        if len(set(names)) != len(names):
+            raise ValueError("names an index twice")
+        provisioned = self.read_capacity is not None and self.write_capacity is not None
+        if (self.billing_mode == "PROVISIONED") != provisioned:
+            raise ValueError("readCapacity and writeCapacity go with billingMode PROVISIONED")
+        return self
+
+
+class BucketsConfig(DataModel):
+    """`<project>:buckets`: how long the log buckets keep objects."""
+
+    access_logs_expire_days: int = Field(ge=1, description="ALB, CloudFront and WAF logs.")
+    archive_to_glacier_days: int = Field(ge=1, description="Log archive objects move to Glacier.")
+    archive_expire_days: int = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _order(self) -> BucketsConfig:
+        if self.archive_expire_days <= self.archive_to_glacier_days:
+            raise ValueError("archiveExpireDays must come after archiveToGlacierDays")
+        return self
+
+
+SERVICE_NAME = r"^[a-z][a-z0-9-]{0,30}$"
+SETTING_NAME = r"^[A-Z][A-Z0-9_]{0,63}$"
+
+
+def check_app_settings(settings: dict[str, dict[str, Any]]) -> dict[str, dict[str, str]]:
+    """`<project>:appSettings`: {service: {NAME: secret value}}; names checked, values strings."""
+    for service, values in settings.items():
+        if not re.fullmatch(SERVICE_NAME, service):
+            raise ValueError(f"service {service!r} is not a lowercase name such as 'web'")
+        if not isinstance(values, dict):
+            raise ValueError(f"{service}: expected a mapping of NAME: value")
+        for name, value in values.items():
+            if not re.fullmatch(SETTING_NAME, name):
+                raise ValueError(f"{service}.{name}: expected an UPPER_CASE setting name")
+            if not isinstance(value, str):
+                raise ValueError(f"{service}.{name}: expected a string value")
+    return settings
