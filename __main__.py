@@ -6,7 +6,10 @@ import pulumi
 from components import config as stack_config
 from components.keys import Keys
 from components.network import Network
+from components.parameters import Parameters
 from components.providers import create_providers
+from components.storage import Storage
+from components.tables import Tables
 
 config = stack_config.from_pulumi()
 providers = create_providers(config)
@@ -18,7 +21,7 @@ keys = Keys(
         "name_prefix": config.name_prefix,
         "account_id": config.account_id,
         "region": config.region,
-        "purposes": ["logs"],
+        "purposes": ["data", "logs", "secrets"],
         "protect": config.protect_stateful_resources,
     },
     opts=regional,
@@ -38,6 +41,43 @@ network = Network(
         "flow_log_traffic": config.network.flow_log_traffic,
         "log_retention_days": config.log_retention_days,
         "logs_kms_key_arn": keys.arns["logs"],
+    },
+    opts=regional,
+)
+
+tables = Tables(
+    "tables",
+    {
+        "name_prefix": config.name_prefix,
+        "tables": {name: table.model_dump() for name, table in config.tables.items()},  # type: ignore[misc]
+        "kms_key_arn": keys.arns["data"],
+        "protect": config.protect_stateful_resources,
+    },
+    opts=regional,
+)
+
+parameters = Parameters(
+    "parameters",
+    {
+        "path": f"/{config.project}/{config.environment}",
+        "settings": config.app_settings,
+        "computed": {},
+        "kms_key_arn": keys.arns["secrets"],
+    },
+    opts=regional,
+)
+
+storage = Storage(
+    "storage",
+    {
+        "name_prefix": config.name_prefix,
+        "account_id": config.account_id,
+        "region": config.region,
+        "data_kms_key_arn": keys.arns["data"],
+        "access_logs_expire_days": config.buckets.access_logs_expire_days,
+        "archive_to_glacier_days": config.buckets.archive_to_glacier_days,
+        "archive_expire_days": config.buckets.archive_expire_days,
+        "protect": config.protect_stateful_resources,
     },
     opts=regional,
 )
@@ -67,3 +107,5 @@ pulumi.export(
 )
 pulumi.export("natPublicIps", network.nat_public_ips)
 pulumi.export("flowLogGroup", network.flow_log_group_name)
+pulumi.export("tables", tables.names)
+pulumi.export("parameterArns", parameters.arns)

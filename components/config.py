@@ -354,10 +354,12 @@ def _unknown_key(key: str, model: type[BaseModel]) -> str:
 
 
 # What a pattern stands for, by key path, for messages a person can act on.
-PATTERN_HINTS = {
+PATTERN_HINTS: dict[tuple[int | str, ...], str] = {
     ("accountId",): "expected a 12-digit AWS account id",
     ("region",): "expected an AWS region such as ap-northeast-1",
     ("project",): "expected 2-20 lowercase letters, digits or hyphens, starting with a letter",
+    ("cache", "nodeType"): "expected a node type such as cache.t4g.small",
+    ("cache", "engineVersion"): "expected a version such as 8.0",
 }
 
 

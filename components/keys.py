@@ -18,7 +18,8 @@ class KeysArgs(TypedDict):
     region: str
     """The stack's region, for service principals and ARNs in the key policies."""
     purposes: Sequence[str]
-    """One key per purpose. "logs" lets CloudWatch Logs use its key for this account's groups."""
+    """One key per purpose: "data" (data stores, buckets, queues, topics), "logs" (CloudWatch
+    Logs), "secrets" (Secrets Manager and SSM parameters)."""
     protect: bool
     """Refuse to delete the keys (Pulumi `protect`): whatever they encrypted is lost with them."""
 
@@ -55,7 +56,9 @@ class Keys(pulumi.ComponentResource):
 
 
 def key_policy(purpose: str, account_id: str, region: str) -> dict[str, Any]:
-    """The account administers the key through IAM; a service gets only what its purpose needs."""
+    """The account administers and uses the key through IAM (services such as RDS, DynamoDB,
+    S3 and Secrets Manager act with their caller's permissions); a service principal gets only
+    what its purpose needs, for this account alone."""
     statements: list[dict[str, Any]] = [
         {
             "Sid": "AccountAdministersThroughIam",
@@ -65,6 +68,17 @@ def key_policy(purpose: str, account_id: str, region: str) -> dict[str, Any]:
             "Resource": "*",
         }
     ]
+    if purpose == "data":
+        statements.append(
+            {
+                "Sid": "AlarmsAndEventsPublishToEncryptedTopicsAndQueues",
+                "Effect": "Allow",
+                "Principal": {"Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+            }
+        )
     if purpose == "logs":
         statements.append(
             {

@@ -137,8 +137,8 @@ def test_interface_endpoints_follow_config(plan_stack) -> None:
 def test_flow_logs_go_to_an_encrypted_group_with_retention(plan_stack) -> None:
     plan = plan_stack("prd")
     (flow_log,) = of_type(plan, "aws:ec2/flowLog:FlowLog")
-    (group,) = of_type(plan, "aws:cloudwatch/logGroup:LogGroup")
-    (key,) = of_type(plan, "aws:kms/key:Key")
+    group = by_name(plan, "aws:cloudwatch/logGroup:LogGroup", "network-flow-logs")
+    key = by_name(plan, "aws:kms/key:Key", "keys-logs")
     (vpc,) = of_type(plan, "aws:ec2/vpc:Vpc")
     assert flow_log.inputs["vpcId"] == vpc.id
     assert flow_log.inputs["trafficType"] == "ALL"
@@ -146,19 +146,21 @@ def test_flow_logs_go_to_an_encrypted_group_with_retention(plan_stack) -> None:
     assert group.inputs["retentionInDays"] == 365
     assert group.inputs["kmsKeyId"] == key.outputs["arn"]
     assert key.inputs["enableKeyRotation"] is True
-    dev_group = of_type(plan_stack("dev"), "aws:cloudwatch/logGroup:LogGroup")[0]
+    dev_group = by_name(plan_stack("dev"), "aws:cloudwatch/logGroup:LogGroup", "network-flow-logs")
     assert dev_group.inputs["retentionInDays"] == 30
 
 
 def test_flow_log_role_is_assumable_only_by_this_accounts_flow_logs(plan_stack) -> None:
     plan = plan_stack("prd")
-    (role,) = of_type(plan, "aws:iam/role:Role")
+    role = by_name(plan, "aws:iam/role:Role", "network-flow-logs")
     (statement,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
     assert statement["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
     assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": "222222222222"}
-    (policy,) = of_type(plan, "aws:iam/rolePolicy:RolePolicy")
+    policy = by_name(plan, "aws:iam/rolePolicy:RolePolicy", "network-flow-logs")
     (grant,) = json.loads(policy.inputs["policy"])["Statement"]
-    group_arn = of_type(plan, "aws:cloudwatch/logGroup:LogGroup")[0].outputs["arn"]
+    group_arn = by_name(plan, "aws:cloudwatch/logGroup:LogGroup", "network-flow-logs").outputs[
+        "arn"
+    ]
     assert group_arn.startswith("arn:aws:logs:ap-northeast-1:222222222222:log-group:/vpc/")
     assert grant["Resource"] == [group_arn, f"{group_arn}:*"]
     assert "*" not in json.dumps(grant["Action"])
@@ -166,14 +168,14 @@ def test_flow_log_role_is_assumable_only_by_this_accounts_flow_logs(plan_stack) 
 
 def test_logs_key_policy_admits_cloudwatch_logs_for_this_account_only(plan_stack) -> None:
     plan = plan_stack("prd")
-    (key,) = of_type(plan, "aws:kms/key:Key")
+    key = by_name(plan, "aws:kms/key:Key", "keys-logs")
     statements = {s["Sid"]: s for s in json.loads(key.inputs["policy"])["Statement"]}
     logs = statements["CloudWatchLogsForThisAccount"]
     assert logs["Principal"] == {"Service": "logs.ap-northeast-1.amazonaws.com"}
     condition = logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
     assert condition == "arn:aws:logs:ap-northeast-1:222222222222:log-group:*"
-    (alias,) = of_type(plan, "aws:kms/alias:Alias")
-    assert alias.inputs["name"] == "alias/webplatform-prd-logs"
+    aliases = sorted(a.inputs["name"] for a in of_type(plan, "aws:kms/alias:Alias"))
+    assert aliases == [f"alias/webplatform-prd-{p}" for p in ("data", "logs", "secrets")]
 
 
 def test_security_group_chain_and_every_rule_has_a_description(plan_stack) -> None:

@@ -45,17 +45,26 @@ def copy_policies(tmp_path: Path) -> Path:
     return copy
 
 
-def test_a_violation_fails_the_plan_with_exit_1_and_is_printed(tmp_path, monkeypatch, capsys):
+def protect_keys_in_dev(tmp_path: Path, exceptions: dict[str, str]) -> Path:
+    """A copy of the guardrails pack whose dev config makes protecting KMS keys mandatory."""
     policies = copy_policies(tmp_path)
     config_file = policies / "guardrails" / "dev.json"
     config = json.loads(config_file.read_text())
-    config["guardrails-aws-stateful-protect"] = "mandatory"
+    config["guardrails-aws-stateful-protect"] = {
+        "enforcementLevel": "mandatory",
+        "resourceTypes": ["aws:kms/key:Key"],
+        "exceptions": exceptions,
+    }
     config_file.write_text(json.dumps(config))
-    monkeypatch.setattr(plan_cli, "POLICY_PACKS", [policies / "guardrails"])
+    return policies / "guardrails"
+
+
+def test_a_violation_fails_the_plan_with_exit_1_and_is_printed(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(plan_cli, "POLICY_PACKS", [protect_keys_in_dev(tmp_path, {})])
 
     assert plan_cli.main(["dev"]) == 1
     text = capsys.readouterr().out
-    assert "Policy violations: 1 mandatory, 0 other" in text
+    assert "Policy violations: 3 mandatory, 0 other" in text
     assert "  [mandatory] webplatform-guardrails/guardrails-aws-stateful-protect" in text
     assert (
         "    urn:pulumi:dev::webplatform::webplatform:data:Keys$aws:kms/key:Key::keys-logs" in text
@@ -65,23 +74,18 @@ def test_a_violation_fails_the_plan_with_exit_1_and_is_printed(tmp_path, monkeyp
 def test_an_exception_silences_a_policy_for_one_resource_and_the_plan_prints_why(
     tmp_path, monkeypatch, capsys
 ):
-    policies = copy_policies(tmp_path)
-    config_file = policies / "guardrails" / "dev.json"
-    config = json.loads(config_file.read_text())
     reason = "dev keys are throwaway; prd protects them"
-    config["guardrails-aws-stateful-protect"] = {
-        "enforcementLevel": "mandatory",
-        "exceptions": {"keys-logs": reason},
-    }
-    config_file.write_text(json.dumps(config))
-    monkeypatch.setattr(plan_cli, "POLICY_PACKS", [policies / "guardrails"])
+    pack = protect_keys_in_dev(tmp_path, {"keys-data": reason, "keys-secrets": reason})
+    monkeypatch.setattr(plan_cli, "POLICY_PACKS", [pack])
 
-    assert plan_cli.main(["dev"]) == 0
-    text = capsys.readouterr().out
-    assert "Policy violations: 0 mandatory, 0 other" in text
+    assert plan_cli.main(["dev"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert "Policy violations: 1 mandatory, 0 other" in lines
+    assert not [line for line in lines if line.endswith(("::keys-data", "::keys-secrets"))]
+    assert "  webplatform-guardrails/guardrails-aws-stateful-protect: keys-data: " + reason in lines
     assert (
-        "  webplatform-guardrails/guardrails-aws-stateful-protect: keys-logs: " + reason
-    ) in text.splitlines()
+        "  webplatform-guardrails/guardrails-aws-stateful-protect: keys-secrets: " + reason in lines
+    )
 
 
 def test_a_pack_that_fails_to_start_is_an_error_with_its_stderr(tmp_path, monkeypatch, capsys):

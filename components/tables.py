@@ -1,0 +1,108 @@
+"""DynamoDB tables declared in the stack config: on-demand by default, encrypted with the
+data key, point-in-time recovery on, deletion protection where stateful resources are
+protected."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TypedDict
+
+import pulumi
+import pulumi_aws as aws
+
+
+class IndexSpec(TypedDict):
+    name: str
+    hash_key: str
+    range_key: str | None
+    projection: str
+    """ALL or KEYS_ONLY."""
+
+
+class TableSpec(TypedDict):
+    hash_key: str
+    range_key: str | None
+    attributes: Mapping[str, str]
+    """Key attribute name to type: S, N or B."""
+    global_secondary_indexes: Sequence[IndexSpec]
+    ttl_attribute: str | None
+    stream: str | None
+    """Stream view type (KEYS_ONLY, NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES), or no stream."""
+    billing_mode: str
+    """PAY_PER_REQUEST (on demand) or PROVISIONED."""
+    read_capacity: int | None
+    write_capacity: int | None
+
+
+class TablesArgs(TypedDict):
+    name_prefix: str
+    """`<project>-<environment>`: table names are `<name_prefix>-<table>`."""
+    tables: Mapping[str, TableSpec]
+    """The tables by short name."""
+    kms_key_arn: pulumi.Input[str]
+    """The data key, for server-side encryption."""
+    protect: bool
+    """Deletion protection in AWS and Pulumi `protect`."""
+
+
+class Tables(pulumi.ComponentResource):
+    """One DynamoDB table per entry of the stack's `tables`."""
+
+    names: pulumi.Output[dict[str, str]]
+    """Table name by short name."""
+    arns: pulumi.Output[dict[str, str]]
+    """Table ARN by short name."""
+
+    def __init__(
+        self, name: str, args: TablesArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("webplatform:data:Tables", name, None, opts)
+        tables = {
+            table: self._table(f"{name}-{table}", f"{args['name_prefix']}-{table}", spec, args)
+            for table, spec in args["tables"].items()
+        }
+        self.names = pulumi.Output.all(**{k: t.name for k, t in tables.items()})  # type: ignore[assignment]
+        self.arns = pulumi.Output.all(**{k: t.arn for k, t in tables.items()})  # type: ignore[assignment]
+        self.register_outputs({"names": self.names, "arns": self.arns})
+
+    def _table(
+        self, logical: str, physical: str, spec: TableSpec, args: TablesArgs
+    ) -> aws.dynamodb.Table:
+        return aws.dynamodb.Table(
+            logical,
+            name=physical,
+            billing_mode=spec["billing_mode"],
+            read_capacity=spec["read_capacity"],
+            write_capacity=spec["write_capacity"],
+            hash_key=spec["hash_key"],
+            range_key=spec["range_key"],
+            attributes=[
+                aws.dynamodb.TableAttributeArgs(name=k, type=t)
+                for k, t in spec["attributes"].items()
+            ],
+            global_secondary_indexes=[_index(i) for i in spec["global_secondary_indexes"]],
+            ttl=aws.dynamodb.TableTtlArgs(attribute_name=spec["ttl_attribute"], enabled=True)
+            if spec["ttl_attribute"]
+            else None,
+            stream_enabled=spec["stream"] is not None,
+            stream_view_type=spec["stream"],
+            server_side_encryption=aws.dynamodb.TableServerSideEncryptionArgs(
+                enabled=True, kms_key_arn=args["kms_key_arn"]
+            ),
+            point_in_time_recovery=aws.dynamodb.TablePointInTimeRecoveryArgs(enabled=True),
+            deletion_protection_enabled=args["protect"],
+            opts=pulumi.ResourceOptions(parent=self, protect=args["protect"]),
+        )
+
+
+def _index(index: IndexSpec) -> aws.dynamodb.TableGlobalSecondaryIndexArgs:
+    keys = [(index["hash_key"], "HASH"), (index["range_key"], "RANGE")]
+    return aws.dynamodb.TableGlobalSecondaryIndexArgs(
+        name=index["name"],
+        projection_type=index["projection"],
+        key_schemas=[
+            aws.dynamodb.TableGlobalSecondaryIndexKeySchemaArgs(attribute_name=a, key_type=kind)
+            for a, kind in keys
+            if a
+        ],
+    )
