@@ -9,6 +9,8 @@ from typing import Any, TypedDict
 import pulumi
 import pulumi_aws as aws
 
+from components.outputs import output_dict
+
 
 class KeysArgs(TypedDict):
     name_prefix: str
@@ -51,7 +53,7 @@ class Keys(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
             arns[purpose] = key.arn
-        self.arns = pulumi.Output.all(**arns)  # type: ignore[assignment]
+        self.arns = output_dict(arns)
         self.register_outputs({"arns": self.arns})
 
 

@@ -9,6 +9,8 @@ from typing import TypedDict
 import pulumi
 import pulumi_aws as aws
 
+from components.outputs import output_dict
+
 SHARED = "shared"
 """The service name under which the data layer's endpoints are kept, for every service."""
 
@@ -55,5 +57,5 @@ class Parameters(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
             arns[parameter_name] = parameter.arn
-        self.arns = pulumi.Output.all(**arns)  # type: ignore[assignment]
+        self.arns = output_dict(arns)
         self.register_outputs({"arns": self.arns})

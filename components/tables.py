@@ -10,6 +10,8 @@ from typing import TypedDict
 import pulumi
 import pulumi_aws as aws
 
+from components.outputs import output_dict
+
 
 class IndexSpec(TypedDict):
     name: str
@@ -61,8 +63,8 @@ class Tables(pulumi.ComponentResource):
             table: self._table(f"{name}-{table}", f"{args['name_prefix']}-{table}", spec, args)
             for table, spec in args["tables"].items()
         }
-        self.names = pulumi.Output.all(**{k: t.name for k, t in tables.items()})  # type: ignore[assignment]
-        self.arns = pulumi.Output.all(**{k: t.arn for k, t in tables.items()})  # type: ignore[assignment]
+        self.names = output_dict({k: t.name for k, t in tables.items()})
+        self.arns = output_dict({k: t.arn for k, t in tables.items()})
         self.register_outputs({"names": self.names, "arns": self.arns})
 
     def _table(
