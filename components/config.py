@@ -13,12 +13,20 @@ import ipaddress
 import json
 import re
 from collections.abc import Collection, Mapping
+from pathlib import Path
 from typing import Any, Literal
 
 import pulumi
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 
+from components.compute_config import (
+    ClusterConfig,
+    FunctionConfig,
+    JobConfig,
+    OpsHostConfig,
+    ServiceConfig,
+)
 from components.data_config import (
     BucketsConfig,
     CacheConfig,
@@ -62,6 +70,8 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
         "cache": {"nodeType": "cache.t4g.micro", "replicas": 0, "snapshotRetentionDays": 0},
         "buckets": {"accessLogsExpireDays": 30, "archiveToGlacierDays": 30,
                     "archiveExpireDays": 365},
+        "cluster": {"preferSpot": True},
+        "opsHost": {"enabled": False},
     },
     "stg": {
         "protectStatefulResources": False,
@@ -74,6 +84,8 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
         "cache": {"nodeType": "cache.t4g.small", "replicas": 1, "snapshotRetentionDays": 1},
         "buckets": {"accessLogsExpireDays": 90, "archiveToGlacierDays": 30,
                     "archiveExpireDays": 731},
+        "cluster": {"preferSpot": False},
+        "opsHost": {"enabled": False},
     },
     "prd": {
         "protectStatefulResources": True,
@@ -86,6 +98,8 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
         "cache": {"nodeType": "cache.r7g.large", "replicas": 1, "snapshotRetentionDays": 7},
         "buckets": {"accessLogsExpireDays": 90, "archiveToGlacierDays": 30,
                     "archiveExpireDays": 2557},
+        "cluster": {"preferSpot": False},
+        "opsHost": {"enabled": True},
     },
 }  # fmt: skip
 
@@ -167,6 +181,19 @@ class StackConfig(_Model):
     app_settings: dict[str, dict[str, str]] = Field(
         {}, description="Secret settings per service, stored as SSM SecureString parameters."
     )
+    cluster: ClusterConfig
+    services: dict[str, ServiceConfig] = {}
+    functions: dict[str, FunctionConfig] = {}
+    jobs: dict[str, JobConfig] = {}
+    ops_host: OpsHostConfig
+
+    @field_validator("services", "functions", "jobs")
+    @classmethod
+    def _check_names(cls, entries: dict[str, Any]) -> dict[str, Any]:
+        for name in entries:
+            if not re.fullmatch(r"[a-z][a-z0-9-]{1,29}", name):
+                raise ValueError(f"{name!r} is not a lowercase name such as 'web'")
+        return entries
 
     @field_validator("tables")
     @classmethod
@@ -273,6 +300,7 @@ def load(
         raise fail(key, _describe(error, loc, quote_input=not secret)) from None
 
     _check_zones(config, fail)
+    _check_references(config, fail)
     if config.app_settings and f"{ns}appSettings" not in secret_keys:
         raise fail(
             "appSettings",
@@ -308,6 +336,23 @@ def _check_zones(config: StackConfig, fail: Any) -> None:
         raise fail("database.instances", "prd needs a writer and at least one reader")
     if config.environment == "prd" and config.cache.replicas < 1:
         raise fail("cache.replicas", "prd needs at least 1 replica for failover")
+
+
+def _check_references(config: StackConfig, fail: Any) -> None:
+    """Names one part of the config uses must exist in another."""
+    for name, service in config.services.items():
+        for table in service.tables:
+            if table not in config.tables:
+                raise fail(f"services.{name}.tables", f"no table {table!r} in tables")
+    for name, job in config.jobs.items():
+        if job.service is not None and job.service not in config.services:
+            raise fail(f"jobs.{name}.service", f"no service {job.service!r} in services")
+    for name, function in config.functions.items():
+        if function.code is not None and not Path(function.code).is_dir():
+            raise fail(f"functions.{name}.code", f"no directory {function.code!r} in the project")
+    for owner in config.app_settings:
+        if owner not in config.services and owner not in config.functions:
+            raise fail(f"appSettings.{owner}", f"no service or function named {owner!r}")
 
 
 def _decode(value: Any) -> Any:

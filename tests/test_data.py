@@ -63,7 +63,9 @@ def test_tables_from_config(plan_stack, tier: str, protected: bool) -> None:
 def test_app_settings_become_secure_string_parameters(plan_stack) -> None:
     settings = {"web": {"SECRET_KEY": {"secure": "v1:c2VjcmV0LWtleQ=="}},
                 "worker": {"API_TOKEN": {"secure": "v1:dG9rZW4="}}}  # fmt: skip
-    plan = plan_stack("prd", appSettings=settings)
+    image = "222222222222.dkr.ecr.ap-northeast-1.amazonaws.com/webplatform/app:1.0.0"
+    services = {"web": {"image": image, "port": 8080}, "worker": {"image": image}}
+    plan = plan_stack("prd", appSettings=settings, services=services)
     secrets_key = by_name(plan, "aws:kms/key:Key", "keys-secrets")
     parameters = {p.inputs["name"]: p for p in of_type(plan, PARAMETER)}
     web = parameters["/webplatform/prd/web/SECRET_KEY"]
@@ -77,7 +79,11 @@ def test_app_settings_become_secure_string_parameters(plan_stack) -> None:
 
 def test_app_settings_in_plain_text_are_refused(plan_stack) -> None:
     with pytest.raises(stack_config.ConfigError) as raised:
-        plan_stack("prd", appSettings={"web": {"SECRET_KEY": "in-the-clear"}})
+        plan_stack(
+            "prd",
+            appSettings={"web": {"SECRET_KEY": "in-the-clear"}},
+            services={"web": {"image": "registry.example.com/web:1.0.0"}},
+        )
     message = str(raised.value)
     assert message.startswith("Pulumi.test.yaml: webplatform:appSettings: values must be secrets")
     assert "in-the-clear" not in message
@@ -182,6 +188,10 @@ BAD_DATA = [
     (
         {"appSettings": {"web": {"secret_key": "x"}}},
         "appSettings: web.secret_key: expected an UPPER_CASE setting name",
+    ),
+    (
+        {"appSettings": {"wbe": {"SECRET_KEY": "x"}}},
+        "appSettings.wbe: no service or function named 'wbe'",
     ),
     (
         {"buckets": {"archiveToGlacierDays": 400, "archiveExpireDays": 365}},

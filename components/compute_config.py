@@ -1,0 +1,243 @@
+"""The compute layer's part of the stack config: cluster, services, functions, jobs, and the
+operation host.
+
+Tier defaults for these keys live with the others in `components.config.TIER_DEFAULTS`.
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from components.data_config import DataModel as Model
+
+ENV_NAME = r"^[A-Z][A-Z0-9_]{0,63}$"
+
+# Fargate's task sizes: CPU units to the memory (MiB) each allows.
+FARGATE_MEMORY = {
+    256: [512, 1024, 2048],
+    512: list(range(1024, 4096 + 1, 1024)),
+    1024: list(range(2048, 8192 + 1, 1024)),
+    2048: list(range(4096, 16384 + 1, 1024)),
+    4096: list(range(8192, 30720 + 1, 1024)),
+    8192: list(range(16384, 61440 + 1, 4096)),
+    16384: list(range(32768, 122880 + 1, 8192)),
+}
+
+LAMBDA_RUNTIMES = (
+    "python3.13", "python3.12", "python3.11", "nodejs22.x", "nodejs20.x",
+    "java21", "java17", "dotnet8", "ruby3.3", "provided.al2023",
+)  # fmt: skip
+
+RATE = re.compile(r"^rate\((1 (minute|hour|day)|([2-9]|\d{2,}) (minutes|hours|days))\)$")
+CRON_FIELD = r"[0-9A-Za-z*?/,#L-]+"
+CRON = re.compile(rf"^cron\(({CRON_FIELD} ){{5}}{CRON_FIELD}\)$")
+
+
+def _check_image(image: str) -> str:
+    if not re.fullmatch(r"[a-z0-9][a-z0-9._/:-]*(:[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})", image):
+        raise ValueError(f"expected an image with a tag or digest, got {image!r}")
+    if image.endswith(":latest"):
+        raise ValueError("pin a tag or digest: 'latest' moves under a running service")
+    return image
+
+
+def _check_env_names(values: dict[str, str]) -> dict[str, str]:
+    for name in values:
+        if not re.fullmatch(ENV_NAME, name):
+            raise ValueError(f"{name!r} is not an UPPER_CASE variable name")
+    return values
+
+
+def check_fargate_size(cpu: int, memory: int) -> None:
+    if cpu not in FARGATE_MEMORY:
+        raise ValueError(f"cpu {cpu} is not a Fargate size ({', '.join(map(str, FARGATE_MEMORY))})")
+    allowed = FARGATE_MEMORY[cpu]
+    if memory not in allowed:
+        raise ValueError(
+            f"memory {memory} does not go with cpu {cpu} on Fargate "
+            f"({allowed[0]}-{allowed[-1]} in steps of {allowed[1] - allowed[0]})"
+            if len(allowed) > 3
+            else f"memory {memory} does not go with cpu {cpu} on Fargate ({allowed})"
+        )
+
+
+class ClusterConfig(Model):
+    """`<project>:cluster`."""
+
+    prefer_spot: bool = Field(description="Run tasks on FARGATE_SPOT first (cheaper, preemptible).")
+
+
+class HealthCheckConfig(Model):
+    command: list[str] = Field(min_length=1, description="e.g. [CMD-SHELL, curl -f localhost]")
+    interval_seconds: int = Field(30, ge=5, le=300)
+    timeout_seconds: int = Field(5, ge=2, le=120)
+    retries: int = Field(3, ge=1, le=10)
+    start_period_seconds: int = Field(60, ge=0, le=300)
+
+
+class AutoscalingConfig(Model):
+    cpu_percent: int | None = Field(60, ge=10, le=95)
+    memory_percent: int | None = Field(None, ge=10, le=95)
+    requests_per_target: int | None = Field(None, ge=1)
+
+
+class ServiceConfig(Model):
+    """One entry of `<project>:services`: an ECS Fargate service."""
+
+    image: str
+    cpu: int = 512
+    memory: int = 1024
+    port: int | None = Field(None, ge=1, le=65535, description="Set for a web-facing service.")
+    health_check_path: str = Field("/health", pattern=r"^/[\x21-\x7e]*$")
+    command: list[str] | None = None
+    environment: dict[str, str] = Field(default_factory=dict)
+    secrets: dict[str, str] = Field(
+        default_factory=dict,
+        description="Variable name to an SSM parameter name or a Secrets Manager ARN.",
+    )
+    health_check: HealthCheckConfig | None = None
+    desired_count: int = Field(2, ge=0, le=100)
+    min_count: int = Field(2, ge=0, le=100)
+    max_count: int = Field(6, ge=1, le=100)
+    autoscaling: AutoscalingConfig = Field(default_factory=AutoscalingConfig)
+    readonly_root_filesystem: bool = True
+    log_datetime_format: str | None = None
+    tables: list[str] = Field(
+        default_factory=list, description="DynamoDB tables (short names) it reads and writes."
+    )
+    buckets: list[Literal["assets", "log-archive"]] = Field(default_factory=list)
+
+    @field_validator("image")
+    @classmethod
+    def _check_image(cls, image: str) -> str:
+        return _check_image(image)
+
+    @field_validator("environment")
+    @classmethod
+    def _check_environment(cls, values: dict[str, str]) -> dict[str, str]:
+        return _check_env_names(values)
+
+    @field_validator("secrets")
+    @classmethod
+    def _check_secrets(cls, secrets: dict[str, str]) -> dict[str, str]:
+        for name, source in _check_env_names(secrets).items():
+            if not (source.startswith("/") or source.startswith("arn:aws:secretsmanager:")):
+                raise ValueError(
+                    f"{name}: expected an SSM parameter name (/...) or a Secrets Manager ARN"
+                )
+        return secrets
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ServiceConfig:
+        check_fargate_size(self.cpu, self.memory)
+        if not self.min_count <= self.desired_count <= self.max_count:
+            raise ValueError(
+                f"expected minCount <= desiredCount <= maxCount, got "
+                f"{self.min_count}, {self.desired_count}, {self.max_count}"
+            )
+        if self.autoscaling.requests_per_target and self.port is None:
+            raise ValueError("requestsPerTarget scaling needs a web-facing service (a port)")
+        return self
+
+
+class FunctionConfig(Model):
+    """One entry of `<project>:functions`: a Lambda function."""
+
+    code: str | None = Field(None, description="A directory of this repository, zipped.")
+    handler: str | None = None
+    runtime: str | None = None
+    image: str | None = None
+    architecture: Literal["arm64", "x86_64"] = "arm64"
+    memory: int = Field(256, ge=128, le=10240)
+    timeout: int = Field(30, ge=1, le=900)
+    reserved_concurrency: int | None = Field(None, ge=0)
+    vpc: bool = Field(False, description="Attach to the app subnets with the app group.")
+    environment: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("environment")
+    @classmethod
+    def _check_environment(cls, values: dict[str, str]) -> dict[str, str]:
+        return _check_env_names(values)
+
+    @field_validator("code")
+    @classmethod
+    def _check_code(cls, path: str | None) -> str | None:
+        if path is not None and (path.startswith("/") or ".." in path.split("/")):
+            raise ValueError(f"expected a directory inside the repository, got {path!r}")
+        return path
+
+    @model_validator(mode="after")
+    def _consistent(self) -> FunctionConfig:
+        if (self.code is None) == (self.image is None):
+            raise ValueError("set exactly one of code (with handler and runtime) or image")
+        if self.code is not None:
+            if not self.handler or not self.runtime:
+                raise ValueError("code needs a handler and a runtime")
+            if self.runtime not in LAMBDA_RUNTIMES:
+                supported = ", ".join(LAMBDA_RUNTIMES)
+                raise ValueError(f"runtime {self.runtime!r} is not supported; one of {supported}")
+        elif self.image is not None:
+            _check_image(self.image)
+        return self
+
+
+class JobConfig(Model):
+    """One entry of `<project>:jobs`: an ECS task run on a schedule."""
+
+    schedule: str = Field(description="cron(...) or rate(...), EventBridge Scheduler syntax.")
+    time_zone: str = "Asia/Tokyo"
+    service: str | None = Field(None, description="Run this service's task with `command`.")
+    image: str | None = None
+    cpu: int = 256
+    memory: int = 512
+    command: list[str] | None = None
+    retries: int = Field(2, ge=0, le=185)
+    max_event_age_seconds: int = Field(3600, ge=60, le=86400)
+    enabled: bool = True
+
+    @field_validator("schedule")
+    @classmethod
+    def _check_schedule(cls, expression: str) -> str:
+        if RATE.match(expression):
+            return expression
+        if not CRON.match(expression):
+            raise ValueError(
+                "expected cron(min hour day-of-month month day-of-week year) or rate(N unit), "
+                f"got {expression!r}"
+            )
+        fields = expression[5:-1].split()
+        if (fields[2] == "?") == (fields[4] == "?"):
+            raise ValueError(
+                f"{expression}: exactly one of day-of-month and day-of-week must be '?'"
+            )
+        return expression
+
+    @field_validator("time_zone")
+    @classmethod
+    def _check_time_zone(cls, name: str) -> str:
+        if name not in zoneinfo.available_timezones():
+            raise ValueError(f"expected an IANA time zone such as Asia/Tokyo, got {name!r}")
+        return name
+
+    @model_validator(mode="after")
+    def _consistent(self) -> JobConfig:
+        if (self.service is None) == (self.image is None):
+            raise ValueError("set exactly one of service (with command) or image")
+        if self.service is not None and not self.command:
+            raise ValueError("a job on a service's task needs a command")
+        if self.image is not None:
+            _check_image(self.image)
+            check_fargate_size(self.cpu, self.memory)
+        return self
+
+
+class OpsHostConfig(Model):
+    """`<project>:opsHost`: the operation host reached through Session Manager."""
+
+    enabled: bool
+    instance_type: str = Field("t4g.micro", pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
+    root_volume_gb: int = Field(20, ge=8, le=200)
