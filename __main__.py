@@ -4,6 +4,9 @@ dependency order, export what operators and the operations tooling need."""
 import pulumi
 
 from components import config as stack_config
+from components.alerts import Alerts
+from components.cache import Cache
+from components.database import Database
 from components.keys import Keys
 from components.network import Network
 from components.parameters import Parameters
@@ -45,6 +48,64 @@ network = Network(
     opts=regional,
 )
 
+database = Database(
+    "database",
+    {
+        "name_prefix": config.name_prefix,
+        "engine": config.database.engine,
+        "engine_version": config.database.version,
+        "instance_class": config.database.instance_class,
+        "min_capacity": config.database.min_capacity,
+        "max_capacity": config.database.max_capacity,
+        "instances": config.database.instances,
+        "availability_zones": config.availability_zones,
+        "subnet_ids": network.data_subnet_ids,
+        "security_group_id": network.data_security_group_id,
+        "client_security_group_ids": [network.app_security_group_id],
+        "port": config.database.port,
+        "database_name": config.database.database_name,
+        "master_username": config.database.master_username,
+        "backup_retention_days": config.database.backup_retention_days,
+        "backup_window": config.database.backup_window,
+        "maintenance_window": config.database.maintenance_window,
+        "deletion_protection": config.database.deletion_protection,
+        "auto_minor_version_upgrade": config.database.auto_minor_version_upgrade,
+        "slow_query_seconds": config.database.slow_query_seconds,
+        "time_zone": config.database.time_zone,
+        "data_kms_key_arn": keys.arns["data"],
+        "secrets_kms_key_arn": keys.arns["secrets"],
+        "logs_kms_key_arn": keys.arns["logs"],
+        "log_retention_days": config.log_retention_days,
+        "protect": config.protect_stateful_resources,
+    },
+    opts=regional,
+)
+
+cache = Cache(
+    "cache",
+    {
+        "name_prefix": config.name_prefix,
+        "engine": config.cache.engine,
+        "engine_version": config.cache.version,
+        "node_type": config.cache.node_type,
+        "replicas": config.cache.replicas,
+        "availability_zones": config.availability_zones,
+        "subnet_ids": network.data_subnet_ids,
+        "security_group_id": network.data_security_group_id,
+        "client_security_group_ids": [network.app_security_group_id],
+        "port": config.cache.port,
+        "snapshot_retention_days": config.cache.snapshot_retention_days,
+        "snapshot_window": config.cache.snapshot_window,
+        "maintenance_window": config.cache.maintenance_window,
+        "data_kms_key_arn": keys.arns["data"],
+        "secrets_kms_key_arn": keys.arns["secrets"],
+        "logs_kms_key_arn": keys.arns["logs"],
+        "log_retention_days": config.log_retention_days,
+        "protect": config.protect_stateful_resources,
+    },
+    opts=regional,
+)
+
 tables = Tables(
     "tables",
     {
@@ -61,7 +122,15 @@ parameters = Parameters(
     {
         "path": f"/{config.project}/{config.environment}",
         "settings": config.app_settings,
-        "computed": {},
+        "computed": {
+            "DB_HOST": database.endpoint,
+            "DB_READER_HOST": database.reader_endpoint,
+            "DB_PORT": str(config.database.port),
+            "DB_NAME": config.database.database_name,
+            "CACHE_HOST": cache.primary_endpoint,
+            "CACHE_READER_HOST": cache.reader_endpoint,
+            "CACHE_PORT": str(config.cache.port),
+        },
         "kms_key_arn": keys.arns["secrets"],
     },
     opts=regional,
@@ -78,6 +147,16 @@ storage = Storage(
         "archive_to_glacier_days": config.buckets.archive_to_glacier_days,
         "archive_expire_days": config.buckets.archive_expire_days,
         "protect": config.protect_stateful_resources,
+    },
+    opts=regional,
+)
+
+alerts = Alerts(
+    "alerts",
+    {
+        "name_prefix": config.name_prefix,
+        "account_id": config.account_id,
+        "kms_key_arn": keys.arns["data"],
     },
     opts=regional,
 )
@@ -109,3 +188,4 @@ pulumi.export("natPublicIps", network.nat_public_ips)
 pulumi.export("flowLogGroup", network.flow_log_group_name)
 pulumi.export("tables", tables.names)
 pulumi.export("parameterArns", parameters.arns)
+pulumi.export("alertsTopicArn", alerts.topic_arn)

@@ -174,6 +174,10 @@ class CacheConfig(DataModel):
     def version(self) -> str:
         return self.engine_version or DEFAULT_VERSIONS[self.engine]
 
+    @property
+    def port(self) -> int:
+        return ENGINE_PORTS[self.engine]
+
 
 AttributeType = Literal["S", "N", "B"]
 

@@ -205,3 +205,29 @@ def test_bad_data_config_is_one_line_naming_the_key(changes: dict, message: str)
     with pytest.raises(stack_config.ConfigError) as raised:
         load("prd", **changes)
     assert str(raised.value).startswith(f"Pulumi.prd.yaml: webplatform:{message}"), raised.value
+
+
+def test_data_endpoints_are_shared_parameters_for_every_service(plan_stack) -> None:
+    plan = plan_stack("dev")
+    names = sorted(p.inputs["name"] for p in of_type(plan, PARAMETER))
+    assert names == [
+        f"/webplatform/dev/shared/{name}"
+        for name in ("CACHE_HOST", "CACHE_PORT", "CACHE_READER_HOST", "DB_HOST", "DB_NAME",
+                     "DB_PORT", "DB_READER_HOST")
+    ]  # fmt: skip
+    assert all(p.inputs["type"] == "SecureString" for p in of_type(plan, PARAMETER))
+
+
+def test_the_alerts_topic_is_encrypted_and_only_this_accounts_services_publish(plan_stack) -> None:
+    plan = plan_stack("prd")
+    (topic,) = of_type(plan, "aws:sns/topic:Topic")
+    assert topic.inputs["name"] == "webplatform-prd-alerts"
+    assert (
+        topic.inputs["kmsMasterKeyId"]
+        == by_name(plan, "aws:kms/key:Key", "keys-data").outputs["arn"]
+    )
+    (policy,) = of_type(plan, "aws:sns/topicPolicy:TopicPolicy")
+    allow, deny = json.loads(policy.inputs["policy"])["Statement"]
+    assert allow["Condition"] == {"StringEquals": {"aws:SourceAccount": "222222222222"}}
+    assert allow["Resource"] == topic.outputs["arn"]
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}

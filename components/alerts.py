@@ -1,0 +1,69 @@
+"""The alerts topic: where alarms and failed jobs notify operators."""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+import pulumi
+import pulumi_aws as aws
+
+
+class AlertsArgs(TypedDict):
+    name_prefix: str
+    """`<project>-<environment>`: the topic is `<name_prefix>-alerts`."""
+    account_id: str
+    """Only this account's alarms and rules may publish."""
+    kms_key_arn: pulumi.Input[str]
+    """The data key; its policy lets CloudWatch and EventBridge use it."""
+
+
+class Alerts(pulumi.ComponentResource):
+    """An encrypted SNS topic that CloudWatch alarms and EventBridge rules of this account
+    publish to. Subscriptions (e-mail, chat) are added by whoever operates the stack."""
+
+    topic_arn: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: AlertsArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("webplatform:observability:Alerts", name, None, opts)
+        topic = aws.sns.Topic(
+            name,
+            name=f"{args['name_prefix']}-alerts",
+            kms_master_key_id=args["kms_key_arn"],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.sns.TopicPolicy(
+            name,
+            arn=topic.arn,
+            policy=pulumi.Output.json_dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "AlarmsAndRulesOfThisAccountPublish",
+                            "Effect": "Allow",
+                            "Principal": {
+                                "Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]
+                            },
+                            "Action": "sns:Publish",
+                            "Resource": topic.arn,
+                            "Condition": {
+                                "StringEquals": {"aws:SourceAccount": args["account_id"]}
+                            },
+                        },
+                        {
+                            "Sid": "TlsOnly",
+                            "Effect": "Deny",
+                            "Principal": "*",
+                            "Action": "sns:Publish",
+                            "Resource": topic.arn,
+                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                        },
+                    ],
+                }
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.topic_arn = topic.arn
+        self.register_outputs({"topic_arn": self.topic_arn})
