@@ -501,6 +501,14 @@ def bucket_policy(name: str, target: str, document: dict, by_dependency: bool = 
         ([bucket("assets"), sse("assets-sse", "assets", key=None)], ["assets"]),  # aws/s3 key
         ([bucket("web-alb-logs"), sse("l", "web-alb-logs", algorithm="AES256", key=None)], []),
         ([bucket("web-alb-logs")], ["web-alb-logs"]),
+        (
+            [
+                bucket("storage-access-logs"),
+                sse("a", "storage-access-logs", algorithm="AES256", key=None),
+            ],
+            [],
+        ),
+        ([bucket("app-logs"), sse("b", "app-logs", algorithm="AES256", key=None)], ["app-logs"]),
     ],
 )
 def test_bucket_sse(resources, bad):

@@ -81,7 +81,7 @@ S3_BUCKET_SSE = stack_policy(
                 "Logical-name patterns (shell style) of buckets that may use SSE-S3 (AES256) "
                 "because the service writing to them does not support KMS (ALB access logs)."
             ),
-            "default": ["*-alb-logs", "*-lb-logs"],
+            "default": ["*-alb-logs", "*-lb-logs", "*-access-logs"],
         },
     },
 )
