@@ -21,7 +21,7 @@ from typing import Any
 
 import pulumi
 import yaml
-from google.protobuf import empty_pb2, json_format
+from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime import mocks
 from pulumi.runtime.settings import configure
 from pulumi.runtime.stack import run_in_stack
@@ -29,6 +29,7 @@ from pulumi.runtime.stack import run_in_stack
 from plan import mock_outputs
 
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
+SECRET_VALUE_SIG = "1b47061264138c4ac30d75fd1eb44270"
 RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 SECRET_PLACEHOLDER = "[secret]"
@@ -169,6 +170,10 @@ class RecordingMonitor(mocks.MockMonitor):
                 inputs["tagsAll"] = {**tags, **(inputs.get("tags") or {})}
         response = super().RegisterResource(request)
         self._thread_loops.add(asyncio.get_event_loop())  # made by the SDK for this thread
+        # The engine keeps a provider's additionalSecretOutputs secret, whatever the mock says.
+        for key in request.additionalSecretOutputs:
+            if key in response.object.fields:
+                _mark_secret(response.object, key)
         outputs = {**_plain(json_format.MessageToDict(response.object)), **inputs}
         if request.type.startswith("pulumi:providers:"):
             self._provider_state[f"{urn}::{response.id}"] = inputs
@@ -209,6 +214,12 @@ class RecordingMonitor(mocks.MockMonitor):
     def _default_tags(self, provider_ref: str) -> dict[str, str]:
         default_tags = self._provider_state.get(provider_ref, {}).get("defaultTags") or {}
         return dict(default_tags.get("tags") or {})
+
+
+def _mark_secret(struct: struct_pb2.Struct, key: str) -> None:
+    value = json_format.MessageToDict(struct.fields[key])
+    struct.fields[key].struct_value.Clear()
+    struct.fields[key].struct_value.update({SECRET_SIG: SECRET_VALUE_SIG, "value": value})
 
 
 def _root_stack(urn: str, name: str) -> Registration:

@@ -37,6 +37,10 @@ ID_PREFIXES = {
 NAME_FIELDS = {
     "aws:s3/bucket:Bucket": "bucket",
     "aws:s3/bucketV2:BucketV2": "bucket",
+    "aws:ecs/taskDefinition:TaskDefinition": "family",
+    "aws:rds/cluster:Cluster": "clusterIdentifier",
+    "aws:rds/clusterInstance:ClusterInstance": "identifier",
+    "aws:elasticache/replicationGroup:ReplicationGroup": "replicationGroupId",
 }
 
 # ARNs that do not follow "arn:aws:<module>:<region>:<account>:<kind>/<id>".
@@ -47,8 +51,16 @@ ARN_FORMATS = {
     "aws:iam/instanceProfile:InstanceProfile": "arn:aws:iam::{account}:instance-profile/{name}",
     "aws:kms/key:Key": "arn:aws:kms:{region}:{account}:key/{id}",
     "aws:s3/bucket:Bucket": "arn:aws:s3:::{name}",
+    "aws:rds/cluster:Cluster": "arn:aws:rds:{region}:{account}:cluster:{name}",
+    "aws:rds/clusterInstance:ClusterInstance": "arn:aws:rds:{region}:{account}:db:{name}",
+    "aws:elasticache/replicationGroup:ReplicationGroup": (
+        "arn:aws:elasticache:{region}:{account}:replicationgroup:{name}"
+    ),
     "aws:s3/bucketV2:BucketV2": "arn:aws:s3:::{name}",
     "aws:sns/topic:Topic": "arn:aws:sns:{region}:{account}:{name}",
+    "aws:ecs/taskDefinition:TaskDefinition": (
+        "arn:aws:ecs:{region}:{account}:task-definition/{name}:1"
+    ),
     "aws:sqs/queue:Queue": "arn:aws:sqs:{region}:{account}:{name}",
     "aws:lambda/function:Function": "arn:aws:lambda:{region}:{account}:function:{name}",
     "aws:dynamodb/table:Table": "arn:aws:dynamodb:{region}:{account}:table/{name}",
@@ -185,6 +197,15 @@ def _computed(
         return {"streamArn": f"{table_arn}/stream/2026-01-01T00:00:00.000"}
     if type_token == "aws:s3/bucket:Bucket":
         return {"bucketRegionalDomainName": f"{resource_id}.s3.{region}.amazonaws.com"}
+    if type_token == "aws:ecs/taskDefinition:TaskDefinition":
+        family_arn = f"arn:aws:ecs:{region}:{account_id}:task-definition/{resource_id}"
+        return {"revision": 1, "arnWithoutRevision": family_arn}
+    if type_token == "aws:lb/targetGroup:TargetGroup":
+        suffix = f"targetgroup/{resource_id}/{digest[:16]}"
+        return {
+            "arn": f"arn:aws:elasticloadbalancing:{region}:{account_id}:{suffix}",
+            "arnSuffix": suffix,
+        }
     if type_token == "random:index/randomPassword:RandomPassword":
-        return {"result": digest[:32]}
+        return {"result": digest[32:64]}  # not the digits the id is made of
     return {}

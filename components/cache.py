@@ -1,0 +1,220 @@
+"""The cache: an ElastiCache (Valkey or Redis OSS) replication group in the data subnets, TLS
+only, with an AUTH token kept in Secrets Manager and the slow log in CloudWatch Logs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TypedDict
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_random as random
+
+from components.network import security_group_rule
+
+# ElastiCache takes 16 to 128 printable characters; letters and digits only keep the token
+# safe in redis:// URLs and shell commands, and 64 of them are ample.
+AUTH_TOKEN_LENGTH = 64
+
+# A cache: when memory is full, evict the least recently used keys, whether or not they
+# expire, rather than refuse writes.
+MAXMEMORY_POLICY = "allkeys-lru"
+
+
+class CacheArgs(TypedDict):
+    name_prefix: str
+    """`<project>-<environment>`: the replication group is `<name_prefix>-cache`."""
+    engine: str
+    """"valkey" or "redis"."""
+    engine_version: str
+    """Pinned engine version, such as 8.0 (Valkey) or 7.1 (Redis OSS)."""
+    node_type: str
+    """Node type of every cache cluster, such as cache.r7g.large."""
+    replicas: int
+    """Read replicas beside the primary; one or more turns on Multi-AZ automatic failover."""
+    availability_zones: Sequence[str]
+    """Zones to spread the nodes over, in order: the primary goes in the first."""
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """The data subnets, one per zone."""
+    security_group_id: pulumi.Input[str]
+    """The network's data group, which the nodes sit in."""
+    client_security_group_ids: Sequence[pulumi.Input[str]]
+    """Groups admitted on the port (the app group)."""
+    port: int
+    """Port the nodes listen on (6379)."""
+    snapshot_retention_days: int
+    """Days of daily snapshots; 0 takes none."""
+    snapshot_window: str
+    """Daily snapshot window, UTC "hh:mm-hh:mm"."""
+    maintenance_window: str
+    """Weekly maintenance window, UTC "ddd:hh:mm-ddd:hh:mm"."""
+    data_kms_key_arn: pulumi.Input[str]
+    """Encrypts the data at rest and the snapshots."""
+    secrets_kms_key_arn: pulumi.Input[str]
+    """Encrypts the AUTH token's secret."""
+    logs_kms_key_arn: pulumi.Input[str]
+    """Encrypts the slow-log group."""
+    log_retention_days: int
+    """Retention of the slow-log group."""
+    protect: bool
+    """Pulumi `protect` on the replication group; also a final snapshot when it is deleted."""
+
+
+def parameter_family(engine: str, version: str) -> str:
+    """The parameter group family: valkey8 for 8.0, redis7 for 7.1, redis6.x for 6.2,
+    redis5.0 for 5.0."""
+    major, minor = version.split(".")[:2]
+    if engine == "redis" and int(major) < 7:
+        return f"redis{major}.x" if major == "6" else f"redis{major}.{minor}"
+    return f"{engine}{major}"
+
+
+class Cache(pulumi.ComponentResource):
+    """A primary and its replicas, reachable only from the client groups, TLS and AUTH only.
+
+    The AUTH token is generated here and kept in a Secrets Manager secret under the secrets
+    key; clients read it from there. Data at rest and snapshots use the data key.
+    """
+
+    primary_endpoint: pulumi.Output[str]
+    """Primary endpoint address, for writes."""
+    reader_endpoint: pulumi.Output[str]
+    """Reader endpoint address, balanced over the replicas."""
+    port: pulumi.Output[int]
+    auth_secret_arn: pulumi.Output[str]
+    """Secrets Manager secret whose value is the AUTH token."""
+
+    def __init__(
+        self, name: str, args: CacheArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("webplatform:data:Cache", name, None, opts)
+        self._name = name
+        prefix = args["name_prefix"]
+        engine = args["engine"]
+        group_id = f"{prefix}-cache"
+        replicas = args["replicas"]
+        zones = list(args["availability_zones"])
+        label = "Valkey" if engine == "valkey" else "Redis"
+
+        subnet_group = aws.elasticache.SubnetGroup(
+            name,
+            name=group_id,
+            description=f"{group_id}: data subnets",
+            subnet_ids=args["subnet_ids"],
+            opts=self._child(),
+        )
+        for i, client in enumerate(args["client_security_group_ids"]):
+            security_group_rule(
+                f"{name}-from-client-{i}",
+                "ingress",
+                args["security_group_id"],
+                f"{label} from client group {i}",
+                self._child(),
+                ip_protocol="tcp",
+                from_port=args["port"],
+                to_port=args["port"],
+                referenced_security_group_id=client,
+            )
+
+        family = parameter_family(engine, args["engine_version"])
+        parameter_group = aws.elasticache.ParameterGroup(
+            name,
+            # The family is in the name, so a major upgrade makes a new group beside the old.
+            name=f"{group_id}-{family.replace('.', '-')}",
+            family=family,
+            description=f"{group_id}: eviction policy",
+            parameters=[
+                aws.elasticache.ParameterGroupParameterArgs(
+                    name="maxmemory-policy", value=MAXMEMORY_POLICY
+                )
+            ],
+            opts=self._child(),
+        )
+
+        token = random.RandomPassword(
+            f"{name}-auth-token",
+            length=AUTH_TOKEN_LENGTH,
+            special=False,
+            min_upper=1,
+            min_lower=1,
+            min_numeric=1,
+            opts=self._child(),
+        )
+        secret = aws.secretsmanager.Secret(
+            f"{name}-auth-token",
+            name=f"{prefix}/cache/auth-token",
+            description=f"AUTH token of the {group_id} replication group",
+            kms_key_id=args["secrets_kms_key_arn"],
+            # Kept 30 days after deletion where the stack protects its data; elsewhere gone at
+            # once, so the stack can be made again under the same name.
+            recovery_window_in_days=30 if args["protect"] else 0,
+            opts=self._child(),
+        )
+        aws.secretsmanager.SecretVersion(
+            f"{name}-auth-token",
+            secret_id=secret.id,
+            secret_string=token.result,
+            opts=self._child(),
+        )
+
+        slow_log = aws.cloudwatch.LogGroup(
+            f"{name}-slow-log",
+            name=f"/aws/elasticache/{group_id}/slow-log",
+            retention_in_days=args["log_retention_days"],
+            kms_key_id=args["logs_kms_key_arn"],
+            opts=self._child(),
+        )
+
+        failover = replicas >= 1
+        group = aws.elasticache.ReplicationGroup(
+            name,
+            replication_group_id=group_id,
+            description=f"{prefix} {label} cache",
+            engine=engine,
+            engine_version=args["engine_version"],
+            node_type=args["node_type"],
+            num_cache_clusters=1 + replicas,
+            preferred_cache_cluster_azs=[zones[i % len(zones)] for i in range(1 + replicas)],
+            automatic_failover_enabled=failover,
+            multi_az_enabled=failover,
+            transit_encryption_enabled=True,
+            transit_encryption_mode="required",
+            at_rest_encryption_enabled=True,
+            kms_key_id=args["data_kms_key_arn"],
+            auth_token=token.result,
+            auth_token_update_strategy="ROTATE",
+            subnet_group_name=subnet_group.name,
+            security_group_ids=[args["security_group_id"]],
+            parameter_group_name=parameter_group.name,
+            port=args["port"],
+            snapshot_retention_limit=args["snapshot_retention_days"],
+            snapshot_window=args["snapshot_window"],
+            maintenance_window=args["maintenance_window"],
+            final_snapshot_identifier=f"{group_id}-final" if args["protect"] else None,
+            auto_minor_version_upgrade=True,
+            log_delivery_configurations=[
+                aws.elasticache.ReplicationGroupLogDeliveryConfigurationArgs(
+                    destination=slow_log.name,
+                    destination_type="cloudwatch-logs",
+                    log_format="json",
+                    log_type="slow-log",
+                )
+            ],
+            opts=self._child(protect=args["protect"]),
+        )
+
+        self.primary_endpoint = group.primary_endpoint_address
+        self.reader_endpoint = group.reader_endpoint_address
+        self.port = group.port  # type: ignore[assignment]
+        self.auth_secret_arn = secret.arn
+        self.register_outputs(
+            {
+                "primary_endpoint": self.primary_endpoint,
+                "reader_endpoint": self.reader_endpoint,
+                "port": self.port,
+                "auth_secret_arn": self.auth_secret_arn,
+            }
+        )
+
+    def _child(self, **kwargs: object) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self, **kwargs)  # type: ignore[arg-type]

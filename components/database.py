@@ -1,0 +1,275 @@
+"""The relational database: an Aurora cluster (PostgreSQL or MySQL) in the data subnets, with
+its own parameter group, encrypted log groups, a password RDS manages in Secrets Manager, and
+a writer plus readers spread over the zones."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TypedDict
+
+import pulumi
+import pulumi_aws as aws
+
+from components.network import security_group_rule
+
+SERVERLESS = "db.serverless"
+CA_CERTIFICATE = "rds-ca-rsa2048-g1"
+PERFORMANCE_INSIGHTS_DAYS = 7  # the free tier; longer retention is billed per vCPU
+
+# Log types exported to CloudWatch Logs, per engine.
+LOG_EXPORTS = {
+    "aurora-postgresql": ["postgresql"],
+    "aurora-mysql": ["audit", "error", "general", "slowquery"],
+}
+
+# Statements the MySQL audit log records: logins, grants and schema changes, not every query.
+MYSQL_AUDIT_EVENTS = "CONNECT,QUERY_DCL,QUERY_DDL"
+
+
+class DatabaseArgs(TypedDict):
+    name_prefix: str
+    """`<project>-<environment>`: the cluster is `<name_prefix>-db`."""
+    engine: str
+    """"aurora-postgresql" or "aurora-mysql"."""
+    engine_version: str
+    """Pinned engine version, such as 16.6 or 8.0.mysql_aurora.3.08.0."""
+    instance_class: str
+    """"db.serverless" (Serverless v2, scaled between the capacities) or a class like
+    db.r7g.large."""
+    min_capacity: float
+    """Serverless v2 minimum, in ACUs (used with db.serverless only)."""
+    max_capacity: float
+    """Serverless v2 maximum, in ACUs (used with db.serverless only)."""
+    instances: int
+    """Writer plus readers; instance n sits in zone n (mod the number of zones)."""
+    availability_zones: Sequence[str]
+    """Zones to spread the instances over, in order: the writer goes in the first."""
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """The data subnets, one per zone."""
+    security_group_id: pulumi.Input[str]
+    """The network's data group, which the cluster sits in."""
+    client_security_group_ids: Sequence[pulumi.Input[str]]
+    """Groups admitted on the engine port (the app group; the operation host later)."""
+    port: int
+    """Engine port: 5432 for PostgreSQL, 3306 for MySQL."""
+    database_name: str
+    """Database created with the cluster."""
+    master_username: str
+    """Master user; its password is generated and kept by RDS in Secrets Manager."""
+    backup_retention_days: int
+    """Days of automated backups (point-in-time recovery window)."""
+    backup_window: str
+    """Daily backup window, UTC "hh:mm-hh:mm"."""
+    maintenance_window: str
+    """Weekly maintenance window, UTC "ddd:hh:mm-ddd:hh:mm"."""
+    deletion_protection: bool
+    """Refuse deletion in RDS; also take a final snapshot on delete (skip it when false)."""
+    auto_minor_version_upgrade: bool
+    """Apply minor engine versions in the maintenance window."""
+    slow_query_seconds: float
+    """Statements slower than this are logged."""
+    time_zone: str
+    """IANA time zone of the server, such as Asia/Tokyo."""
+    data_kms_key_arn: pulumi.Input[str]
+    """Encrypts storage, snapshots and Performance Insights."""
+    secrets_kms_key_arn: pulumi.Input[str]
+    """Encrypts the master user secret."""
+    logs_kms_key_arn: pulumi.Input[str]
+    """Encrypts the exported log groups."""
+    log_retention_days: int
+    """Retention of the exported log groups."""
+    protect: bool
+    """Pulumi `protect` on the cluster and its instances."""
+
+
+def parameter_family(engine: str, version: str) -> str:
+    """The parameter group family: aurora-postgresql16 for 16.6, aurora-mysql8.0 for
+    8.0.mysql_aurora.3.08.0."""
+    parts = version.split(".")
+    if engine == "aurora-mysql":
+        return f"{engine}{parts[0]}.{parts[1]}"
+    return f"{engine}{parts[0]}"
+
+
+def cluster_parameters(args: DatabaseArgs) -> dict[str, str]:
+    """The cluster parameters: TLS only, the server's time zone and the slow query log."""
+    if args["engine"] == "aurora-mysql":
+        return {
+            "character_set_server": "utf8mb4",
+            "collation_server": "utf8mb4_0900_ai_ci",
+            "time_zone": args["time_zone"],
+            "require_secure_transport": "ON",
+            "log_output": "FILE",
+            "slow_query_log": "1",
+            "long_query_time": f"{args['slow_query_seconds']:g}",
+            "server_audit_logging": "1",
+            "server_audit_events": MYSQL_AUDIT_EVENTS,
+        }
+    return {
+        "rds.force_ssl": "1",
+        "log_min_duration_statement": str(int(args["slow_query_seconds"] * 1000)),
+        "timezone": args["time_zone"],
+    }
+
+
+class Database(pulumi.ComponentResource):
+    """An Aurora cluster reachable only from the client groups, on TLS, in the data subnets.
+
+    The master password never passes through the program: RDS generates it and keeps it in
+    Secrets Manager under the secrets key. Storage, snapshots and Performance Insights use
+    the data key; the exported logs go to log groups made beforehand with the logs key.
+    """
+
+    endpoint: pulumi.Output[str]
+    """Writer (cluster) endpoint."""
+    reader_endpoint: pulumi.Output[str]
+    """Reader endpoint, balanced over the readers (the writer when there are none)."""
+    port: pulumi.Output[int]
+    master_secret_arn: pulumi.Output[str]
+    """Secrets Manager secret holding the master user's credentials (managed by RDS)."""
+    cluster_identifier: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("webplatform:data:Database", name, None, opts)
+        self._name = name
+        prefix = args["name_prefix"]
+        engine = args["engine"]
+        identifier = f"{prefix}-db"
+        serverless = args["instance_class"] == SERVERLESS
+        keeps_snapshot = args["deletion_protection"]
+
+        subnet_group = aws.rds.SubnetGroup(
+            name,
+            name=identifier,
+            description=f"{identifier}: data subnets",
+            subnet_ids=args["subnet_ids"],
+            opts=self._child(),
+        )
+        label = "PostgreSQL" if engine == "aurora-postgresql" else "MySQL"
+        for i, client in enumerate(args["client_security_group_ids"]):
+            security_group_rule(
+                f"{name}-from-client-{i}",
+                "ingress",
+                args["security_group_id"],
+                f"{label} from client group {i}",
+                self._child(),
+                ip_protocol="tcp",
+                from_port=args["port"],
+                to_port=args["port"],
+                referenced_security_group_id=client,
+            )
+
+        family = parameter_family(engine, args["engine_version"])
+        parameter_group = aws.rds.ClusterParameterGroup(
+            name,
+            # The family is in the name, so a major upgrade makes a new group beside the old.
+            name=f"{identifier}-{family.replace('.', '-')}",
+            family=family,
+            description=f"{identifier}: TLS only, time zone, slow query log",
+            parameters=[
+                aws.rds.ClusterParameterGroupParameterArgs(name=key, value=value)
+                for key, value in cluster_parameters(args).items()
+            ],
+            opts=self._child(),
+        )
+
+        log_types = LOG_EXPORTS[engine]
+        # Made before the cluster, so RDS writes into these instead of creating unencrypted
+        # groups that never expire.
+        log_groups = [
+            aws.cloudwatch.LogGroup(
+                f"{name}-{log_type}",
+                name=f"/aws/rds/cluster/{identifier}/{log_type}",
+                retention_in_days=args["log_retention_days"],
+                kms_key_id=args["logs_kms_key_arn"],
+                opts=self._child(),
+            )
+            for log_type in log_types
+        ]
+
+        cluster = aws.rds.Cluster(
+            name,
+            cluster_identifier=identifier,
+            engine=engine,
+            engine_version=args["engine_version"],
+            engine_mode="provisioned",
+            serverlessv2_scaling_configuration=(
+                aws.rds.ClusterServerlessv2ScalingConfigurationArgs(
+                    min_capacity=args["min_capacity"], max_capacity=args["max_capacity"]
+                )
+                if serverless
+                else None
+            ),
+            database_name=args["database_name"],
+            master_username=args["master_username"],
+            manage_master_user_password=True,
+            master_user_secret_kms_key_id=args["secrets_kms_key_arn"],
+            iam_database_authentication_enabled=True,
+            storage_encrypted=True,
+            kms_key_id=args["data_kms_key_arn"],
+            db_subnet_group_name=subnet_group.name,
+            vpc_security_group_ids=[args["security_group_id"]],
+            db_cluster_parameter_group_name=parameter_group.name,
+            port=args["port"],
+            enabled_cloudwatch_logs_exports=log_types,
+            backup_retention_period=args["backup_retention_days"],
+            preferred_backup_window=args["backup_window"],
+            preferred_maintenance_window=args["maintenance_window"],
+            copy_tags_to_snapshot=True,
+            deletion_protection=args["deletion_protection"],
+            skip_final_snapshot=not keeps_snapshot,
+            final_snapshot_identifier=f"{identifier}-final" if keeps_snapshot else None,
+            # Where the cluster is kept on delete, so are its automated backups.
+            delete_automated_backups=not keeps_snapshot,
+            allow_major_version_upgrade=False,
+            opts=self._child(protect=args["protect"], depends_on=log_groups),
+        )
+
+        zones = list(args["availability_zones"])
+        instances: list[aws.rds.ClusterInstance] = []
+        for i in range(args["instances"]):
+            # Aurora makes the first instance created the writer: the readers wait for it.
+            instances.append(
+                aws.rds.ClusterInstance(
+                    f"{name}-{i + 1}",
+                    identifier=f"{identifier}-{i + 1}",
+                    cluster_identifier=cluster.cluster_identifier,
+                    engine=aws.rds.EngineType(engine),
+                    engine_version=cluster.engine_version,
+                    instance_class=args["instance_class"],
+                    availability_zone=zones[i % len(zones)],
+                    db_subnet_group_name=subnet_group.name,
+                    publicly_accessible=False,
+                    ca_cert_identifier=CA_CERTIFICATE,
+                    performance_insights_enabled=True,
+                    performance_insights_kms_key_id=args["data_kms_key_arn"],
+                    performance_insights_retention_period=PERFORMANCE_INSIGHTS_DAYS,
+                    auto_minor_version_upgrade=args["auto_minor_version_upgrade"],
+                    preferred_maintenance_window=args["maintenance_window"],
+                    copy_tags_to_snapshot=True,
+                    promotion_tier=0 if i == 0 else 1,
+                    opts=self._child(protect=args["protect"], depends_on=instances[:1]),
+                )
+            )
+
+        self.endpoint = cluster.endpoint
+        self.reader_endpoint = cluster.reader_endpoint
+        self.port = cluster.port
+        self.master_secret_arn = cluster.master_user_secrets.apply(
+            lambda secrets: secrets[0].secret_arn or ""
+        )
+        self.cluster_identifier = cluster.cluster_identifier
+        self.register_outputs(
+            {
+                "endpoint": self.endpoint,
+                "reader_endpoint": self.reader_endpoint,
+                "port": self.port,
+                "master_secret_arn": self.master_secret_arn,
+                "cluster_identifier": self.cluster_identifier,
+            }
+        )
+
+    def _child(self, **kwargs: object) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self, **kwargs)  # type: ignore[arg-type]
