@@ -7,12 +7,12 @@ Tier defaults for these keys live with the others in `components.config.TIER_DEF
 from __future__ import annotations
 
 import re
-import zoneinfo
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from components.data_config import DataModel as Model
+from components.data_config import TimeZone
 
 ENV_NAME = r"^[A-Z][A-Z0-9_]{0,63}$"
 
@@ -52,6 +52,10 @@ def _check_env_names(values: dict[str, str]) -> dict[str, str]:
     return values
 
 
+Image = Annotated[str, AfterValidator(_check_image)]
+EnvNames = Annotated[dict[str, str], AfterValidator(_check_env_names)]
+
+
 def check_fargate_size(cpu: int, memory: int) -> None:
     if cpu not in FARGATE_MEMORY:
         raise ValueError(f"cpu {cpu} is not a Fargate size ({', '.join(map(str, FARGATE_MEMORY))})")
@@ -88,14 +92,14 @@ class AutoscalingConfig(Model):
 class ServiceConfig(Model):
     """One entry of `<project>:services`: an ECS Fargate service."""
 
-    image: str
+    image: Image
     cpu: int = 512
     memory: int = 1024
     port: int | None = Field(None, ge=1, le=65535, description="Set for a web-facing service.")
     health_check_path: str = Field("/health", pattern=r"^/[\x21-\x7e]*$")
     command: list[str] | None = None
-    environment: dict[str, str] = Field(default_factory=dict)
-    secrets: dict[str, str] = Field(
+    environment: EnvNames = Field(default_factory=dict)
+    secrets: EnvNames = Field(
         default_factory=dict,
         description="Variable name to an SSM parameter name or a Secrets Manager ARN.",
     )
@@ -111,20 +115,10 @@ class ServiceConfig(Model):
     )
     buckets: list[Literal["assets", "log-archive"]] = Field(default_factory=list)
 
-    @field_validator("image")
-    @classmethod
-    def _check_image(cls, image: str) -> str:
-        return _check_image(image)
-
-    @field_validator("environment")
-    @classmethod
-    def _check_environment(cls, values: dict[str, str]) -> dict[str, str]:
-        return _check_env_names(values)
-
     @field_validator("secrets")
     @classmethod
     def _check_secrets(cls, secrets: dict[str, str]) -> dict[str, str]:
-        for name, source in _check_env_names(secrets).items():
+        for name, source in secrets.items():
             if not (source.startswith("/") or source.startswith("arn:aws:secretsmanager:")):
                 raise ValueError(
                     f"{name}: expected an SSM parameter name (/...) or a Secrets Manager ARN"
@@ -150,18 +144,13 @@ class FunctionConfig(Model):
     code: str | None = Field(None, description="A directory of this repository, zipped.")
     handler: str | None = None
     runtime: str | None = None
-    image: str | None = None
+    image: Image | None = None
     architecture: Literal["arm64", "x86_64"] = "arm64"
     memory: int = Field(256, ge=128, le=10240)
     timeout: int = Field(30, ge=1, le=900)
     reserved_concurrency: int | None = Field(None, ge=0)
     vpc: bool = Field(False, description="Attach to the app subnets with the app group.")
-    environment: dict[str, str] = Field(default_factory=dict)
-
-    @field_validator("environment")
-    @classmethod
-    def _check_environment(cls, values: dict[str, str]) -> dict[str, str]:
-        return _check_env_names(values)
+    environment: EnvNames = Field(default_factory=dict)
 
     @field_validator("code")
     @classmethod
@@ -180,8 +169,6 @@ class FunctionConfig(Model):
             if self.runtime not in LAMBDA_RUNTIMES:
                 supported = ", ".join(LAMBDA_RUNTIMES)
                 raise ValueError(f"runtime {self.runtime!r} is not supported; one of {supported}")
-        elif self.image is not None:
-            _check_image(self.image)
         return self
 
 
@@ -189,9 +176,9 @@ class JobConfig(Model):
     """One entry of `<project>:jobs`: an ECS task run on a schedule."""
 
     schedule: str = Field(description="cron(...) or rate(...), EventBridge Scheduler syntax.")
-    time_zone: str = "Asia/Tokyo"
+    time_zone: TimeZone = "Asia/Tokyo"
     service: str | None = Field(None, description="Run this service's task with `command`.")
-    image: str | None = None
+    image: Image | None = None
     cpu: int = 256
     memory: int = 512
     command: list[str] | None = None
@@ -216,13 +203,6 @@ class JobConfig(Model):
             )
         return expression
 
-    @field_validator("time_zone")
-    @classmethod
-    def _check_time_zone(cls, name: str) -> str:
-        if name not in zoneinfo.available_timezones():
-            raise ValueError(f"expected an IANA time zone such as Asia/Tokyo, got {name!r}")
-        return name
-
     @model_validator(mode="after")
     def _consistent(self) -> JobConfig:
         if (self.service is None) == (self.image is None):
@@ -230,7 +210,6 @@ class JobConfig(Model):
         if self.service is not None and not self.command:
             raise ValueError("a job on a service's task needs a command")
         if self.image is not None:
-            _check_image(self.image)
             check_fargate_size(self.cpu, self.memory)
         return self
 

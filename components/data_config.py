@@ -7,9 +7,16 @@ from __future__ import annotations
 
 import re
 import zoneinfo
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -24,6 +31,15 @@ DEFAULT_VERSIONS = {
     "valkey": "8.0",
     "redis": "7.1",
 }
+
+
+def _check_time_zone(name: str) -> str:
+    if name not in zoneinfo.available_timezones():
+        raise ValueError(f"expected an IANA time zone such as Asia/Tokyo, got {name!r}")
+    return name
+
+
+TimeZone = Annotated[str, AfterValidator(_check_time_zone)]
 
 
 class DataModel(BaseModel):
@@ -86,7 +102,7 @@ class DatabaseConfig(DataModel):
     deletion_protection: bool
     auto_minor_version_upgrade: bool
     slow_query_seconds: float = Field(3, gt=0, le=3600)
-    time_zone: str = "Asia/Tokyo"
+    time_zone: TimeZone = "Asia/Tokyo"
 
     @field_validator("engine_version")
     @classmethod
@@ -116,13 +132,6 @@ class DatabaseConfig(DataModel):
     @classmethod
     def _check_maintenance_window(cls, window: str) -> str:
         return _check_window(window, WEEKLY_WINDOW, "sun:19:00-sun:19:30", 30)
-
-    @field_validator("time_zone")
-    @classmethod
-    def _check_time_zone(cls, name: str) -> str:
-        if name not in zoneinfo.available_timezones():
-            raise ValueError(f"expected an IANA time zone such as Asia/Tokyo, got {name!r}")
-        return name
 
     @model_validator(mode="after")
     def _consistent(self) -> DatabaseConfig:

@@ -195,6 +195,8 @@ def _computed(
     if type_token == "aws:dynamodb/table:Table":
         table_arn = f"arn:aws:dynamodb:{region}:{account_id}:table/{resource_id}"
         return {"streamArn": f"{table_arn}/stream/2026-01-01T00:00:00.000"}
+    if type_token == "aws:sqs/queue:Queue":
+        return {"url": f"https://sqs.{region}.amazonaws.com/{account_id}/{resource_id}"}
     if type_token == "aws:s3/bucket:Bucket":
         return {"bucketRegionalDomainName": f"{resource_id}.s3.{region}.amazonaws.com"}
     if type_token == "aws:ecs/taskDefinition:TaskDefinition":

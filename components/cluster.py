@@ -1,0 +1,83 @@
+"""The ECS cluster the services and jobs run in: Fargate and Fargate Spot, Container Insights,
+and ECS Exec sessions logged to an encrypted log group."""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+import pulumi
+import pulumi_aws as aws
+
+
+def capacity_provider_strategy(prefer_spot: bool) -> list[dict[str, str | int]]:
+    """Where tasks run: all on FARGATE_SPOT (cheaper, may be stopped with two minutes' notice)
+    when spot is preferred, otherwise all on FARGATE."""
+    provider = "FARGATE_SPOT" if prefer_spot else "FARGATE"
+    return [{"capacity_provider": provider, "weight": 1, "base": 0}]
+
+
+class ClusterArgs(TypedDict):
+    name_prefix: str
+    """`<project>-<environment>`: the cluster's name."""
+    prefer_spot: bool
+    """Make FARGATE_SPOT the cluster's default capacity provider."""
+    log_retention_days: int
+    """Retention of the ECS Exec session log group."""
+    logs_kms_key_arn: pulumi.Input[str]
+    """The logs key, which encrypts the ECS Exec session log group."""
+
+
+class Cluster(pulumi.ComponentResource):
+    """An ECS cluster with both Fargate capacity providers.
+
+    `arn` and `name` resolve only once the capacity providers are attached, so a service that
+    uses them waits for them.
+    """
+
+    arn: pulumi.Output[str]
+    name: pulumi.Output[str]
+    exec_log_group_arn: pulumi.Output[str]
+    """Where ECS Exec sessions are logged; task roles need to write to it."""
+
+    def __init__(
+        self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("webplatform:compute:Cluster", name, None, opts)
+        prefix = args["name_prefix"]
+        exec_logs = aws.cloudwatch.LogGroup(
+            f"{name}-exec",
+            name=f"/ecs-exec/{prefix}",
+            retention_in_days=args["log_retention_days"],
+            kms_key_id=args["logs_kms_key_arn"],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        cluster = aws.ecs.Cluster(
+            name,
+            name=prefix,
+            settings=[{"name": "containerInsights", "value": "enabled"}],
+            configuration={
+                "execute_command_configuration": {
+                    "logging": "OVERRIDE",
+                    "log_configuration": {
+                        "cloud_watch_log_group_name": exec_logs.name,
+                        "cloud_watch_encryption_enabled": True,
+                    },
+                }
+            },
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        providers = aws.ecs.ClusterCapacityProviders(
+            name,
+            cluster_name=cluster.name,
+            capacity_providers=["FARGATE", "FARGATE_SPOT"],
+            default_capacity_provider_strategies=capacity_provider_strategy(  # type: ignore[arg-type]
+                args["prefer_spot"]
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.arn = pulumi.Output.all(cluster.arn, providers.id).apply(lambda v: v[0])
+        self.name = providers.cluster_name
+        self.exec_log_group_arn = exec_logs.arn
+        self.register_outputs(
+            {"arn": self.arn, "name": self.name, "exec_log_group_arn": self.exec_log_group_arn}
+        )

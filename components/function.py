@@ -1,0 +1,273 @@
+"""A Lambda function: zipped from a directory of the repository or run from an image, with
+its own log group, X-Ray tracing, an encrypted dead-letter queue for asynchronous
+invocations, and a role that reaches only those."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal, NotRequired, TypedDict
+
+import pulumi
+import pulumi_aws as aws
+
+DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # the longest SQS keeps a message
+
+# Left out of a code archive: test modules and interpreter caches, which would otherwise
+# change the archive's hash (and redeploy the function) whenever the tests run.
+EXCLUDED_DIRS = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", "tests"}
+EXCLUDED_SUFFIXES = (".pyc", ".pyo")
+
+
+class FunctionArgs(TypedDict):
+    name_prefix: str
+    """`<project>-<environment>`: the function is `<name_prefix>-<name>`."""
+    name: str
+    """The function's short name, from the config."""
+    region: str
+    """The stack's region, for ARNs in the role's policy."""
+    account_id: str
+    """The stack's AWS account, to scope the role's trust."""
+    code: NotRequired[str | None]
+    """A directory relative to the project root, zipped; set this or `image`."""
+    image: NotRequired[str | None]
+    """An image URI (ECR, same account and region); set this or `code`."""
+    handler: NotRequired[str | None]
+    """`module.function` for code; images name their own entry point."""
+    runtime: NotRequired[str | None]
+    """A supported runtime for code (checked in the config)."""
+    architecture: Literal["arm64", "x86_64"]
+    """Instruction set the function runs on."""
+    memory: int
+    """Memory in MiB; CPU scales with it."""
+    timeout: int
+    """Seconds an invocation may run."""
+    reserved_concurrency: NotRequired[int | None]
+    """Concurrency set aside for (and capping) this function; None shares the account pool."""
+    environment: NotRequired[Mapping[str, pulumi.Input[str]]]
+    """Environment variables (not secrets: those belong in SSM parameters)."""
+    vpc: NotRequired[bool]
+    """Attach the function to `subnet_ids` with `security_group_ids`."""
+    subnet_ids: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
+    """The app subnets, when `vpc` is on."""
+    security_group_ids: NotRequired[Sequence[pulumi.Input[str]]]
+    """The app security group, when `vpc` is on."""
+    log_retention_days: int
+    """Retention of the function's log group."""
+    logs_kms_key_arn: pulumi.Input[str]
+    """KMS key that encrypts the log group."""
+    data_kms_key_arn: pulumi.Input[str]
+    """KMS key that encrypts the dead-letter queue."""
+
+
+class Function(pulumi.ComponentResource):
+    """A Lambda function with its log group, dead-letter queue and execution role."""
+
+    function_name: pulumi.Output[str]
+    arn: pulumi.Output[str]
+    role_arn: pulumi.Output[str]
+    dead_letter_queue_arn: pulumi.Output[str]
+    """Asynchronous invocations that failed every retry land here."""
+
+    def __init__(
+        self, name: str, args: FunctionArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("webplatform:compute:Function", name, None, opts)
+        function_name = f"{args['name_prefix']}-{args['name']}"
+        region, account = args["region"], args["account_id"]
+        vpc = bool(args.get("vpc"))
+
+        log_group = aws.cloudwatch.LogGroup(
+            name,
+            name=f"/aws/lambda/{function_name}",
+            retention_in_days=args["log_retention_days"],
+            kms_key_id=args["logs_kms_key_arn"],
+            opts=self._child(),
+        )
+        queue = aws.sqs.Queue(
+            f"{name}-dlq",
+            name=f"{function_name}-lambda-dlq",
+            kms_master_key_id=args["data_kms_key_arn"],
+            message_retention_seconds=DLQ_RETENTION_SECONDS,
+            opts=self._child(),
+        )
+        role = aws.iam.Role(
+            name,
+            name=f"{function_name}-lambda",
+            description=f"Execution role of the Lambda function {function_name}",
+            assume_role_policy=json.dumps(trust_policy(account)),
+            opts=self._child(),
+        )
+        policy = aws.iam.RolePolicy(
+            name,
+            role=role.id,
+            policy=pulumi.Output.json_dumps(
+                execution_policy(
+                    log_group_arn=f"arn:aws:logs:{region}:{account}:log-group:/aws/lambda/"
+                    f"{function_name}",
+                    queue_arn=queue.arn,
+                    data_kms_key_arn=args["data_kms_key_arn"],
+                    vpc=vpc,
+                )
+            ),
+            opts=self._child(),
+        )
+
+        package: dict[str, Any]
+        if args.get("image"):
+            package = {"package_type": "Image", "image_uri": args["image"]}
+        else:
+            package = {
+                "package_type": "Zip",
+                "code": code_archive(str(args.get("code"))),
+                "handler": args.get("handler"),
+                "runtime": args.get("runtime"),
+            }
+        optional: dict[str, Any] = {}
+        if args.get("reserved_concurrency") is not None:
+            optional["reserved_concurrent_executions"] = args["reserved_concurrency"]
+        if args.get("environment"):
+            optional["environment"] = aws.lambda_.FunctionEnvironmentArgs(
+                variables=dict(args["environment"])
+            )
+        if vpc:
+            optional["vpc_config"] = aws.lambda_.FunctionVpcConfigArgs(
+                subnet_ids=args["subnet_ids"],
+                security_group_ids=list(args["security_group_ids"]),
+            )
+
+        function = aws.lambda_.Function(
+            name,
+            name=function_name,
+            role=role.arn,
+            architectures=[args["architecture"]],
+            memory_size=args["memory"],
+            timeout=args["timeout"],
+            tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active"),
+            dead_letter_config=aws.lambda_.FunctionDeadLetterConfigArgs(target_arn=queue.arn),
+            logging_config=aws.lambda_.FunctionLoggingConfigArgs(
+                log_format="Text", log_group=log_group.name
+            ),
+            **package,
+            **optional,
+            # The log group first, or Lambda makes its own: unencrypted and kept forever.
+            # The policy first, or the first invocations cannot log or reach the queue.
+            opts=self._child(depends_on=[log_group, policy]),
+        )
+
+        self.function_name = function.name
+        self.arn = function.arn
+        self.role_arn = role.arn
+        self.dead_letter_queue_arn = queue.arn
+        self.register_outputs(
+            {
+                "function_name": self.function_name,
+                "arn": self.arn,
+                "role_arn": self.role_arn,
+                "dead_letter_queue_arn": self.dead_letter_queue_arn,
+            }
+        )
+
+    def _child(self, **kwargs: object) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self, **kwargs)  # type: ignore[arg-type]
+
+
+def code_archive(directory: str) -> pulumi.AssetArchive:
+    """The directory's files, relative to it, without tests and caches.
+
+    The path is relative to the project root, the working directory of `pulumi` and of the
+    offline plan.
+    """
+    root = Path(directory)
+    if not root.is_dir():
+        raise ValueError(f"no directory {directory!r} to package")
+    files: dict[str, pulumi.Asset | pulumi.Archive] = {}
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root)
+        if not path.is_file() or EXCLUDED_DIRS.intersection(relative.parts[:-1]):
+            continue
+        if path.suffix in EXCLUDED_SUFFIXES or _is_test_module(path.name):
+            continue
+        files[relative.as_posix()] = pulumi.FileAsset(str(path))
+    return pulumi.AssetArchive(files)
+
+
+def _is_test_module(filename: str) -> bool:
+    return filename == "conftest.py" or (
+        filename.endswith(".py") and (filename.startswith("test_") or filename.endswith("_test.py"))
+    )
+
+
+def trust_policy(account_id: str) -> dict[str, Any]:
+    """Lambda may assume the role for functions of this account only."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+            }
+        ],
+    }
+
+
+def execution_policy(
+    *,
+    log_group_arn: str,
+    queue_arn: pulumi.Input[str],
+    data_kms_key_arn: pulumi.Input[str],
+    vpc: bool,
+) -> dict[str, Any]:
+    """What the function itself needs: its log group, X-Ray, its dead-letter queue (and the
+    queue's key), and, in a VPC, the network interfaces Lambda manages for it.
+
+    The log group exists before the function, so no logs:CreateLogGroup. X-Ray's write
+    actions and the EC2 network-interface actions take no resource ARNs: AWS documents them
+    on `*` (AWSXRayDaemonWriteAccess, AWSLambdaVPCAccessExecutionRole).
+    """
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "WriteOwnLogGroup",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": f"{log_group_arn}:*",
+        },
+        {
+            "Sid": "WriteTraces",
+            "Effect": "Allow",
+            "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+            "Resource": "*",
+        },
+        {
+            "Sid": "SendToDeadLetterQueue",
+            "Effect": "Allow",
+            "Action": "sqs:SendMessage",
+            "Resource": queue_arn,
+        },
+        {
+            "Sid": "EncryptDeadLetters",
+            "Effect": "Allow",
+            "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+            "Resource": data_kms_key_arn,
+        },
+    ]
+    if vpc:
+        statements.append(
+            {
+                "Sid": "ManageVpcNetworkInterfaces",
+                "Effect": "Allow",
+                "Action": [
+                    "ec2:CreateNetworkInterface",
+                    "ec2:DescribeNetworkInterfaces",
+                    "ec2:DescribeSubnets",
+                    "ec2:DeleteNetworkInterface",
+                    "ec2:AssignPrivateIpAddresses",
+                    "ec2:UnassignPrivateIpAddresses",
+                ],
+                "Resource": "*",
+            }
+        )
+    return {"Version": "2012-10-17", "Statement": statements}

@@ -1,0 +1,170 @@
+"""The operation host: a small instance in an app subnet, reached only through Session Manager,
+from which operators forward ports to the database and the cache."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from typing import TypedDict
+
+import pulumi
+import pulumi_aws as aws
+
+from components.network import security_group_rule
+
+SSM_MANAGED_INSTANCE_POLICY = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+ANYWHERE = "0.0.0.0/0"
+AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-{arch}"
+
+# Graviton families have a "g" right after the generation: t4g, m7g, c7gn, r6gd, x2gd, im4gn.
+GRAVITON_TYPE = re.compile(r"^[a-z]+\d+g[a-z]*\.")
+
+
+class OpsHostArgs(TypedDict):
+    name_prefix: str
+    """`<project>-<environment>`: the host is named `<name_prefix>-ops-host`."""
+    vpc_id: pulumi.Input[str]
+    """The VPC of the host's security group."""
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """The app subnets; the host runs in the first."""
+    instance_type: str
+    """A small type, such as t4g.micro; Graviton types get the arm64 image."""
+    root_volume_gb: int
+    """Size of the encrypted gp3 root volume."""
+    data_kms_key_arn: pulumi.Input[str]
+    """KMS key that encrypts the root volume."""
+    endpoints_security_group_id: pulumi.Input[str] | None
+    """The interface endpoints' group, when the VPC has the SSM endpoints: Session Manager
+    is reached through them. None: through NAT, on 443 to anywhere."""
+    data_security_group_id: pulumi.Input[str]
+    """The data stores' group, which admits the host on `database_port` and `cache_port`."""
+    database_port: int
+    """The database's port."""
+    cache_port: int
+    """The cache's port."""
+
+
+class OpsHost(pulumi.ComponentResource):
+    """An instance with no SSH key and no public IP, managed through SSM, its own security
+    group, and a way into the data stores' group."""
+
+    instance_id: pulumi.Output[str]
+    """The `--target` of `aws ssm start-session`."""
+    security_group_id: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: OpsHostArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("webplatform:compute:OpsHost", name, None, opts)
+        host_name = f"{args['name_prefix']}-ops-host"
+
+        group = aws.ec2.SecurityGroup(
+            f"{name}-sg",
+            name=host_name,
+            description="Operation host: Session Manager out, data stores out, nothing in",
+            vpc_id=args["vpc_id"],
+            revoke_rules_on_delete=True,
+            tags={"Name": host_name},
+            opts=self._child(),
+        )
+        endpoints = args["endpoints_security_group_id"]
+        ssm_target = (
+            {"referenced_security_group_id": endpoints}
+            if endpoints is not None
+            else {"cidr_ipv4": ANYWHERE}
+        )
+        ssm_description = (
+            "HTTPS to the SSM endpoints (Session Manager)"
+            if endpoints is not None
+            else "HTTPS to SSM (Session Manager) through NAT"
+        )
+        data = args["data_security_group_id"]
+        ports = {"database": args["database_port"], "cache": args["cache_port"]}
+        security_group_rule(
+            f"{name}-to-ssm", "egress", group.id, ssm_description, self._child(),
+            ip_protocol="tcp", from_port=443, to_port=443, **ssm_target,
+        )  # fmt: skip
+        for store, port in ports.items():
+            security_group_rule(
+                f"{name}-to-{store}", "egress", group.id, f"To the {store} (port {port})",
+                self._child(), ip_protocol="tcp", from_port=port, to_port=port,
+                referenced_security_group_id=data,
+            )  # fmt: skip
+            security_group_rule(
+                f"{name}-into-{store}", "ingress", data, f"The {store} from the operation host",
+                self._child(), ip_protocol="tcp", from_port=port, to_port=port,
+                referenced_security_group_id=group.id,
+            )  # fmt: skip
+
+        role = aws.iam.Role(
+            name,
+            name=host_name,
+            description="The operation host: Session Manager only",
+            # EC2 passes no aws:SourceAccount when it assumes an instance role; who may hand
+            # the role to an instance is limited by iam:PassRole instead.
+            assume_role_policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "ec2.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                }
+            ),
+            opts=self._child(),
+        )
+        attachment = aws.iam.RolePolicyAttachment(
+            name, role=role.name, policy_arn=SSM_MANAGED_INSTANCE_POLICY, opts=self._child()
+        )
+        profile = aws.iam.InstanceProfile(name, name=host_name, role=role.name, opts=self._child())
+
+        instance = aws.ec2.Instance(
+            name,
+            # Resolved by EC2 when the instance is launched: no lookup at preview time.
+            ami=f"resolve:ssm:{ami_parameter(args['instance_type'])}",
+            instance_type=args["instance_type"],
+            subnet_id=pulumi.Output.from_input(args["subnet_ids"]).apply(lambda ids: ids[0]),
+            vpc_security_group_ids=[group.id],
+            iam_instance_profile=profile.name,
+            associate_public_ip_address=False,
+            metadata_options=aws.ec2.InstanceMetadataOptionsArgs(
+                http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1
+            ),
+            root_block_device=aws.ec2.InstanceRootBlockDeviceArgs(
+                volume_type="gp3",
+                volume_size=args["root_volume_gb"],
+                encrypted=True,
+                kms_key_id=args["data_kms_key_arn"],
+                delete_on_termination=True,
+            ),
+            disable_api_termination=True,
+            monitoring=True,
+            tags={"Name": host_name},
+            volume_tags={"Name": host_name},
+            opts=self._child(
+                depends_on=[attachment],
+                # EC2 reports the AMI id it resolved, never the parameter: without this every
+                # update would replace the host. Replace it on purpose to take a newer image.
+                ignore_changes=["ami"],
+            ),
+        )
+
+        self.instance_id = instance.id
+        self.security_group_id = group.id
+        self.register_outputs(
+            {"instance_id": self.instance_id, "security_group_id": self.security_group_id}
+        )
+
+    def _child(self, **kwargs: object) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self, **kwargs)  # type: ignore[arg-type]
+
+
+def ami_parameter(instance_type: str) -> str:
+    """The public SSM parameter of the latest Amazon Linux 2023 image for the type's
+    architecture."""
+    arch = "arm64" if GRAVITON_TYPE.match(instance_type) else "x86_64"
+    return AMI_PARAMETER.format(arch=arch)

@@ -1,0 +1,237 @@
+"""A long-running ECS Fargate service: its task, its target group when it takes web traffic,
+rolling deployments with a circuit breaker, and target-tracking autoscaling."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from typing import NotRequired, cast
+
+import pulumi
+import pulumi_aws as aws
+
+from components.cluster import capacity_provider_strategy
+from components.task import Task, TaskArgs
+
+SCALE_IN_COOLDOWN = 300
+SCALE_OUT_COOLDOWN = 60
+DEFAULT_GRACE_PERIOD = 60
+TARGET_GROUP_NAME_LIMIT = 32
+
+
+class ServiceArgs(TaskArgs):
+    cluster_arn: pulumi.Input[str]
+    """The cluster the service runs in (its capacity providers attached)."""
+    vpc_id: pulumi.Input[str]
+    """The VPC of the target group."""
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """The app subnets the tasks run in."""
+    security_group_ids: Sequence[pulumi.Input[str]]
+    """The tasks' security groups (the app group)."""
+    prefer_spot: bool
+    """Run the tasks on FARGATE_SPOT rather than FARGATE."""
+    desired_count: int
+    """Tasks at the first deployment; later autoscaling and pipelines own the count."""
+    min_count: int
+    """Fewest tasks autoscaling keeps."""
+    max_count: int
+    """Most tasks autoscaling starts."""
+    autoscaling: Mapping[str, int | None]
+    """Targets of the tracking policies: `cpu_percent`, `memory_percent` (average
+    utilisation) and `requests_per_target` (ALB requests per task per minute); None: no policy
+    on that metric."""
+    health_check_path: str
+    """The path the load balancer checks on a web-facing service."""
+    load_balancer_arn_suffix: NotRequired[pulumi.Input[str]]
+    """`app/<name>/<id>` of the load balancer that forwards to the target group. The
+    requests-per-target policy needs it, so it is skipped until the edge layer passes it."""
+
+
+class Service(pulumi.ComponentResource):
+    """An ECS service of one `Task`, in the app subnets with no public IP.
+
+    Deployments keep at least half the desired tasks healthy and start up to twice as many; a
+    deployment whose tasks keep failing is stopped and rolled back. `pulumi up` does not undo
+    what a deployment pipeline or autoscaling changed: the service ignores changes to its task
+    definition and desired count after creation.
+
+    A web-facing service (one with a port) gets an `ip` target group for the edge layer to route
+    to (`target_group_arn`). AWS refuses to create an ECS service whose target group no load
+    balancer forwards to yet, and the edge layer's listener rule needs `target_group_arn`, so it
+    is declared after this component: until the ECS service can wait for that rule, the first
+    `pulumi up` of a new web service can fail on the ECS service alone, and succeeds when run again.
+    """
+
+    service_name: pulumi.Output[str]
+    target_group_arn: pulumi.Output[str] | None
+    """None for a service with no port."""
+    target_group_arn_suffix: pulumi.Output[str] | None
+    """`targetgroup/<name>/<id>`, for the load balancer's CloudWatch metrics; None with no port."""
+    task_definition_arn: pulumi.Output[str]
+    family: pulumi.Output[str]
+    container_name: pulumi.Output[str]
+    execution_role_arn: pulumi.Output[str]
+    task_role_arn: pulumi.Output[str]
+    log_group_name: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: ServiceArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("webplatform:compute:Service", name, None, opts)
+        task_args = cast(TaskArgs, {k: v for k, v in args.items() if k in TaskArgs.__annotations__})
+        task = Task(name, task_args, opts=pulumi.ResourceOptions(parent=self))
+        physical = f"{args['name_prefix']}-{args['name']}"
+
+        port = args["port"]
+        target_group = None
+        load_balancers = None
+        if port is not None:
+            target_group = aws.lb.TargetGroup(
+                name,
+                name=target_group_name(physical),
+                target_type="ip",
+                protocol="HTTP",
+                port=port,
+                vpc_id=args["vpc_id"],
+                deregistration_delay=30,
+                health_check=aws.lb.TargetGroupHealthCheckArgs(
+                    enabled=True,
+                    path=args["health_check_path"],
+                    protocol="HTTP",
+                    port="traffic-port",
+                    matcher="200-399",
+                    interval=15,
+                    timeout=5,
+                    healthy_threshold=2,
+                    unhealthy_threshold=3,
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            load_balancers = [
+                aws.ecs.ServiceLoadBalancerArgs(
+                    target_group_arn=target_group.arn,
+                    container_name=args["name"],
+                    container_port=port,
+                )
+            ]
+        check = args["health_check"]
+        grace = check["start_period_seconds"] if check else DEFAULT_GRACE_PERIOD
+        service = aws.ecs.Service(
+            name,
+            name=physical,
+            cluster=args["cluster_arn"],
+            task_definition=task.task_definition_arn,
+            desired_count=args["desired_count"],
+            capacity_provider_strategies=capacity_provider_strategy(args["prefer_spot"]),  # type: ignore[arg-type]
+            platform_version="LATEST",
+            network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
+                subnets=args["subnet_ids"],
+                security_groups=list(args["security_group_ids"]),
+                assign_public_ip=False,
+            ),
+            deployment_minimum_healthy_percent=50,
+            deployment_maximum_percent=200,
+            deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(
+                enable=True, rollback=True
+            ),
+            enable_execute_command=True,
+            enable_ecs_managed_tags=True,
+            propagate_tags="SERVICE",
+            health_check_grace_period_seconds=max(grace, DEFAULT_GRACE_PERIOD)
+            if target_group
+            else None,
+            load_balancers=load_balancers,
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                ignore_changes=["taskDefinition", "desiredCount"],
+            ),
+        )
+        self._autoscaling(name, args, service, target_group)
+
+        self.service_name = service.name
+        self.target_group_arn = target_group.arn if target_group else None
+        self.target_group_arn_suffix = target_group.arn_suffix if target_group else None
+        self.task_definition_arn = task.task_definition_arn
+        self.family = task.family
+        self.container_name = task.container_name
+        self.execution_role_arn = task.execution_role_arn
+        self.task_role_arn = task.task_role_arn
+        self.log_group_name = task.log_group_name
+        self.register_outputs(
+            {
+                "service_name": self.service_name,
+                "target_group_arn": self.target_group_arn,
+                "target_group_arn_suffix": self.target_group_arn_suffix,
+                "task_definition_arn": self.task_definition_arn,
+                "family": self.family,
+                "container_name": self.container_name,
+                "execution_role_arn": self.execution_role_arn,
+                "task_role_arn": self.task_role_arn,
+                "log_group_name": self.log_group_name,
+            }
+        )
+
+    def _autoscaling(
+        self,
+        name: str,
+        args: ServiceArgs,
+        service: aws.ecs.Service,
+        target_group: aws.lb.TargetGroup | None,
+    ) -> None:
+        """A scalable target between the min and max counts, and a target-tracking policy per
+        configured metric. Requests per target needs the load balancer: without
+        `load_balancer_arn_suffix` that policy is left out."""
+        target = aws.appautoscaling.Target(
+            name,
+            service_namespace="ecs",
+            scalable_dimension="ecs:service:DesiredCount",
+            resource_id=pulumi.Output.all(args["cluster_arn"], service.name).apply(
+                lambda v: f"service/{v[0].split('/')[-1]}/{v[1]}"
+            ),
+            min_capacity=args["min_count"],
+            max_capacity=args["max_count"],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        scaling = args["autoscaling"]
+        metrics: dict[str, tuple[str, int | None, pulumi.Input[str] | None]] = {
+            "cpu": ("ECSServiceAverageCPUUtilization", scaling.get("cpu_percent"), None),
+            "memory": ("ECSServiceAverageMemoryUtilization", scaling.get("memory_percent"), None),
+        }
+        lb_suffix = args.get("load_balancer_arn_suffix")
+        if target_group is not None and lb_suffix is not None:
+            metrics["requests"] = (
+                "ALBRequestCountPerTarget",
+                scaling.get("requests_per_target"),
+                pulumi.Output.all(lb_suffix, target_group.arn_suffix).apply(
+                    lambda v: f"{v[0]}/{v[1]}"
+                ),
+            )
+        for key, (metric, value, label) in metrics.items():
+            if value is None:
+                continue
+            aws.appautoscaling.Policy(
+                f"{name}-{key}",
+                name=f"{args['name_prefix']}-{args['name']}-{key}",
+                policy_type="TargetTrackingScaling",
+                service_namespace=target.service_namespace,
+                scalable_dimension=target.scalable_dimension,
+                resource_id=target.resource_id,
+                target_tracking_scaling_policy_configuration={
+                    "target_value": value,
+                    "scale_in_cooldown": SCALE_IN_COOLDOWN,
+                    "scale_out_cooldown": SCALE_OUT_COOLDOWN,
+                    "predefined_metric_specification": {
+                        "predefined_metric_type": metric,
+                        "resource_label": label,
+                    },
+                },
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+
+
+def target_group_name(physical: str) -> str:
+    """`<prefix>-<service>`, or, past the 32 characters AWS allows, its start and a hash."""
+    if len(physical) <= TARGET_GROUP_NAME_LIMIT:
+        return physical
+    digest = hashlib.sha256(physical.encode()).hexdigest()[:6]
+    return f"{physical[: TARGET_GROUP_NAME_LIMIT - 7].rstrip('-')}-{digest}"
