@@ -123,20 +123,24 @@ tables = Tables(
     opts=regional,
 )
 
+# The data layer's endpoints, for every service: SecureString parameters under `shared`.
+parameter_path = f"/{config.project}/{config.environment}"
+shared_parameters: dict[str, pulumi.Input[str]] = {
+    "DB_HOST": database.endpoint,
+    "DB_READER_HOST": database.reader_endpoint,
+    "DB_PORT": str(config.database.port),
+    "DB_NAME": config.database.database_name,
+    "CACHE_HOST": cache.primary_endpoint,
+    "CACHE_READER_HOST": cache.reader_endpoint,
+    "CACHE_PORT": str(config.cache.port),
+}
+
 parameters = Parameters(
     "parameters",
     {
-        "path": f"/{config.project}/{config.environment}",
+        "path": parameter_path,
         "settings": config.app_settings,
-        "computed": {
-            "DB_HOST": database.endpoint,
-            "DB_READER_HOST": database.reader_endpoint,
-            "DB_PORT": str(config.database.port),
-            "DB_NAME": config.database.database_name,
-            "CACHE_HOST": cache.primary_endpoint,
-            "CACHE_READER_HOST": cache.reader_endpoint,
-            "CACHE_PORT": str(config.cache.port),
-        },
+        "computed": shared_parameters,
         "kms_key_arn": keys.arns["secrets"],
     },
     opts=regional,
@@ -178,7 +182,12 @@ cluster = Cluster(
     opts=regional,
 )
 
-parameter_path = f"/{config.project}/{config.environment}"
+# valueFrom of a JSON key in a secret: `<secret arn>:<key>::`.
+data_credentials: dict[str, pulumi.Input[str]] = {
+    "DB_USER": database.master_secret_arn.apply(lambda arn: f"{arn}:username::"),
+    "DB_PASSWORD": database.master_secret_arn.apply(lambda arn: f"{arn}:password::"),
+    "CACHE_AUTH_TOKEN": cache.auth_secret_arn,
+}
 bucket_arns = {"assets": storage.assets_arn, "log-archive": storage.log_archive_arn}
 
 
@@ -186,21 +195,16 @@ def ssm_arn(name: str) -> str:
     return ssm_parameter_arn(config.region, config.account_id, name)
 
 
-def service_secrets(name: str, explicit: dict[str, str]) -> pulumi.Output[dict[str, str]]:
-    """A service's secrets by variable name: every shared parameter (DB_HOST, ...), then the
-    service's own app settings, then the secrets its config names; a later source wins."""
-    shared = f"{parameter_path}/{SHARED}/"
+def service_secrets(name: str, explicit: dict[str, str]) -> dict[str, pulumi.Input[str]]:
+    """A service's secrets by variable name: the shared endpoint parameters, the database
+    credentials and cache token from Secrets Manager, the service's own app settings, then the
+    secrets its config names; a later source wins."""
+    shared = {key: ssm_arn(f"{parameter_path}/{SHARED}/{key}") for key in shared_parameters}
     own = {
         key: ssm_arn(f"{parameter_path}/{name}/{key}") for key in config.app_settings.get(name, {})
     }
     named = {key: ssm_arn(s) if s.startswith("/") else s for key, s in explicit.items()}
-    return parameters.arns.apply(
-        lambda arns: {
-            **{p.removeprefix(shared): ssm_arn(p) for p in sorted(arns) if p.startswith(shared)},
-            **own,
-            **named,
-        }
-    )
+    return {**shared, **data_credentials, **own, **named}
 
 
 services = {

@@ -59,6 +59,14 @@ TABLES = {name: {"hashKey": "pk", "attributes": {"pk": "S"}} for name in ("order
 SETTINGS = {"web": {"SECRET_KEY": {"secure": "v1:c2VjcmV0"}}}
 SHARED = ["CACHE_HOST", "CACHE_PORT", "CACHE_READER_HOST", "DB_HOST", "DB_NAME", "DB_PORT",
           "DB_READER_HOST"]  # fmt: skip
+CREDENTIALS = ["CACHE_AUTH_TOKEN", "DB_PASSWORD", "DB_USER"]
+
+
+def data_secret_arns(plan: engine.Plan) -> tuple[str, str]:
+    """The RDS-managed master secret and the cache's AUTH token secret."""
+    cluster = by_name(plan, "aws:rds/cluster:Cluster", "database")
+    token = by_name(plan, "aws:secretsmanager/secret:Secret", "cache-auth-token")
+    return cluster.outputs["masterUserSecrets"][0]["secretArn"], token.outputs["arn"]
 
 
 def stack_config_for(tier: str) -> dict[str, Any]:
@@ -165,8 +173,12 @@ def test_the_container_definition(prd) -> None:
         },
     }
     secrets = {s["name"]: s["valueFrom"] for s in web["secrets"]}
+    database_secret, cache_secret = data_secret_arns(prd)
     assert secrets == {
         **{name: ssm(f"/webplatform/prd/shared/{name}") for name in SHARED},
+        "DB_USER": f"{database_secret}:username::",
+        "DB_PASSWORD": f"{database_secret}:password::",
+        "CACHE_AUTH_TOKEN": cache_secret,
         "SECRET_KEY": ssm("/webplatform/prd/web/SECRET_KEY"),
         "LICENSE": ssm("/corp/license/KEY"),
         "VENDOR_KEY": f"{VENDOR_SECRET}:apiKey::",
@@ -177,7 +189,7 @@ def test_the_container_definition(prd) -> None:
     assert worker["command"] == ["python", "-m", "worker"]
     assert worker["readonlyRootFilesystem"] is False
     assert "awslogs-datetime-format" not in worker["logConfiguration"]["options"]
-    assert {s["name"] for s in worker["secrets"]} == set(SHARED)
+    assert {s["name"] for s in worker["secrets"]} == {*SHARED, *CREDENTIALS}
 
 
 def test_the_task_definition_is_fargate_arm64_with_both_roles(prd) -> None:
@@ -214,7 +226,7 @@ def test_the_execution_role_reads_only_this_stacks_parameters_and_the_named_secr
             "Sid": "ReadSecrets",
             "Effect": "Allow",
             "Action": "secretsmanager:GetSecretValue",
-            "Resource": [VENDOR_SECRET],
+            "Resource": sorted([*data_secret_arns(prd), VENDOR_SECRET]),
         },
         "DecryptSecrets": {
             "Sid": "DecryptSecrets",
@@ -224,7 +236,8 @@ def test_the_execution_role_reads_only_this_stacks_parameters_and_the_named_secr
         },
     }
     worker = statements(prd, "service-worker-exec")
-    assert set(worker) == {"ReadParameters", "DecryptSecrets"}
+    assert set(worker) == {"ReadParameters", "ReadSecrets", "DecryptSecrets"}
+    assert worker["ReadSecrets"]["Resource"] == sorted(data_secret_arns(prd))
     assert worker["ReadParameters"]["Resource"] == [ssm("/webplatform/prd/*")]
 
 
