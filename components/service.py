@@ -15,7 +15,6 @@ from components.task import Task, TaskArgs
 
 SCALE_IN_COOLDOWN = 300
 SCALE_OUT_COOLDOWN = 60
-DEFAULT_GRACE_PERIOD = 60
 TARGET_GROUP_NAME_LIMIT = 32
 
 
@@ -56,10 +55,10 @@ class Service(pulumi.ComponentResource):
     definition and desired count after creation.
 
     A web-facing service (one with a port) gets an `ip` target group for the edge layer to route
-    to (`target_group_arn`). AWS refuses to create an ECS service whose target group no load
-    balancer forwards to yet, and the edge layer's listener rule needs `target_group_arn`, so it
-    is declared after this component: until the ECS service can wait for that rule, the first
-    `pulumi up` of a new web service can fail on the ECS service alone, and succeeds when run again.
+    to (`target_group_arn`). ECS refuses to register tasks in a target group that no load
+    balancer forwards to, so the service does not register them yet: the edge layer, which
+    creates the load balancer and its listener, will hand the listener to the service and the
+    service will then register its tasks once the listener exists.
     """
 
     service_name: pulumi.Output[str]
@@ -84,7 +83,6 @@ class Service(pulumi.ComponentResource):
 
         port = args["port"]
         target_group = None
-        load_balancers = None
         if port is not None:
             target_group = aws.lb.TargetGroup(
                 name,
@@ -107,15 +105,6 @@ class Service(pulumi.ComponentResource):
                 ),
                 opts=pulumi.ResourceOptions(parent=self),
             )
-            load_balancers = [
-                aws.ecs.ServiceLoadBalancerArgs(
-                    target_group_arn=target_group.arn,
-                    container_name=args["name"],
-                    container_port=port,
-                )
-            ]
-        check = args["health_check"]
-        grace = check["start_period_seconds"] if check else DEFAULT_GRACE_PERIOD
         service = aws.ecs.Service(
             name,
             name=physical,
@@ -137,10 +126,6 @@ class Service(pulumi.ComponentResource):
             enable_execute_command=True,
             enable_ecs_managed_tags=True,
             propagate_tags="SERVICE",
-            health_check_grace_period_seconds=max(grace, DEFAULT_GRACE_PERIOD)
-            if target_group
-            else None,
-            load_balancers=load_balancers,
             opts=pulumi.ResourceOptions(
                 parent=self,
                 ignore_changes=["taskDefinition", "desiredCount"],

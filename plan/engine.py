@@ -31,6 +31,8 @@ from plan import mock_outputs
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
 SECRET_VALUE_SIG = "1b47061264138c4ac30d75fd1eb44270"
 RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17"
+ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7"
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 SECRET_PLACEHOLDER = "[secret]"
 COMPUTED_PLACEHOLDER = "[computed]"
@@ -238,6 +240,12 @@ def _plain(value: Any) -> Any:
             sig = value[SECRET_SIG]
             if sig == RESOURCE_SIG:
                 return value.get("urn", "")
+            if sig == ASSET_SIG:
+                return f"[asset {value.get('path') or value.get('uri') or 'text'}]"
+            if sig == ARCHIVE_SIG:
+                files = len(value.get("assets") or {})
+                contents = f"of {files} file{'' if files == 1 else 's'}"
+                return f"[archive {value.get('path') or value.get('uri') or contents}]"
             return SECRET_PLACEHOLDER
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -45,6 +45,7 @@ def test_code_function_with_its_log_group_first(plan_stack, tier, account, reten
         "python3.13",
     )
     assert "imageUri" not in inputs
+    assert inputs["code"] == "[archive of 1 file]"  # app.py; its test stays out
     assert inputs["architectures"] == ["arm64"]
     assert (inputs["memorySize"], inputs["timeout"]) == (256, 30)
     assert inputs["tracingConfig"] == {"mode": "Active"}

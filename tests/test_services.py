@@ -307,13 +307,11 @@ def test_the_service_deploys_safely_in_the_app_subnets_without_public_ips(prd) -
         assert service.ignore_changes == ["taskDefinition", "desiredCount"]
     web = by_name(prd, SERVICE, "service-web").inputs
     assert web["desiredCount"] == 3
-    assert web["healthCheckGracePeriodSeconds"] == 90
-    target_group = by_name(prd, TARGET_GROUP, "service-web").outputs["arn"]
-    assert web["loadBalancers"] == [
-        {"targetGroupArn": target_group, "containerName": "web", "containerPort": 8080}
-    ]
-    worker = by_name(prd, SERVICE, "service-worker").inputs
-    assert "loadBalancers" not in worker and "healthCheckGracePeriodSeconds" not in worker
+    # No load balancer forwards to the target group yet, and ECS refuses to register tasks in
+    # such a group: the edge layer attaches web services once it exists.
+    for name in ("web", "worker"):
+        inputs = by_name(prd, SERVICE, f"service-{name}").inputs
+        assert "loadBalancers" not in inputs and "healthCheckGracePeriodSeconds" not in inputs
 
 
 def test_services_wait_for_their_parameters(prd) -> None:
