@@ -4,8 +4,8 @@ Measures, interleaved in one run so both see the same machine:
 - the plan: `python -m plan prd --json`, wall time and peak RSS;
 - the floor: a bare Python importing the pulumi_aws classes that plan declares;
 - their ratio (target <= 1.5) and the plan's RSS (target < 500 MB);
-- plan time against resource count, varying zones and interface endpoints, as the cost per
-  resource beyond the floor.
+- plan time against resource count, varying zones and interface endpoints, then services
+  (1, 10, 50), with and without the policy packs, and the cost per resource beyond the floor.
 """
 
 from __future__ import annotations
@@ -109,29 +109,45 @@ def main() -> None:
     print(f"  floor            {floor_s * 1000:6.0f} ms  (bare Python importing the same classes)")
     print(f"  plan peak RSS    {max(rss):6.1f} MB  (target < 500 MB; the plan and its packs)")
 
-    print("\nplan time against resource count (prd tier; median of 3 rounds each):")
-    print("  zones  endpoints  resources  plan ms  --no-policy ms")
-    stack = yaml.safe_load((PROJECT_DIR / "Pulumi.prd.yaml").read_text())
+    stack = yaml.safe_load((PROJECT_DIR / "Pulumi.prd.yaml").read_text())["config"]
+    web = stack["webplatform:services"]["web"]
+    network_variants = [
+        (f"{zones} zones, {len(endpoints)} endpoints",
+         {"aws:region": region,
+          "webplatform:availabilityZones": [region + z for z in letters[:zones]],
+          "webplatform:network": {**stack["webplatform:network"], "interfaceEndpoints": endpoints}})
+        for region, letters, zones in (("ap-northeast-1", "acd", 2), ("us-east-1", "abcdef", 6))
+        for endpoints in ([], ALL_ENDPOINTS)
+    ]  # fmt: skip
+    service_variants = [
+        (f"{n} services", {"webplatform:services": {f"svc{i}": web for i in range(n)},
+                           "webplatform:jobs": {}})
+        for n in (1, 10, 50)
+    ]  # fmt: skip
+    for title, variants in (("zones and endpoints", network_variants),
+                            ("services", service_variants)):  # fmt: skip
+        scale(title, stack, variants, floor_s)
+
+
+def scale(title: str, stack: dict, variants: list[tuple[str, dict]], floor_s: float) -> None:
+    """Plan time against resource count over variants of the prd stack file."""
+    print(f"\nplan time against resource count, varying {title} (median of 3 rounds each):")
+    print(f"  {'variant':<24} {'resources':>9}  {'plan ms':>8}  {'--no-policy ms':>14}"
+          f"  {'ms/resource over floor':>22}")  # fmt: skip
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for region, letters, zones in (("ap-northeast-1", "acd", 2), ("us-east-1", "abcdef", 6)):
-            for endpoints in ([], ALL_ENDPOINTS):
-                config = dict(stack["config"])
-                config["aws:region"] = region
-                config["webplatform:availabilityZones"] = [region + z for z in letters[:zones]]
-                config["webplatform:network"] = {
-                    **config["webplatform:network"],
-                    "interfaceEndpoints": endpoints,
-                }
-                Path(tmp, "Pulumi.bench.yaml").write_text(yaml.safe_dump({"config": config}))
-                command = plan_command("bench", Path(tmp))
-                full = [timed(command) for _ in range(3)]
-                bare = [timed([*command, "--no-policy"])[0] for _ in range(3)]
-                count = len([r for r in json.loads(full[0][2])["resources"] if r["custom"]])
-                row = (count, statistics.median(r[0] for r in full), statistics.median(bare))
-                rows.append(row)
-                print(f"  {zones:>5}  {len(endpoints):>9}  {count:>9}  "
-                      f"{row[1] * 1000:>7.0f}  {row[2] * 1000:>14.0f}")  # fmt: skip
+        for label, changes in variants:
+            Path(tmp, "Pulumi.bench.yaml").write_text(
+                yaml.safe_dump({"config": {**stack, **changes}})
+            )
+            command = plan_command("bench", Path(tmp))
+            full = [timed(command) for _ in range(3)]
+            bare = statistics.median(timed([*command, "--no-policy"])[0] for _ in range(3))
+            count = len([r for r in json.loads(full[0][2])["resources"] if r["custom"]])
+            plan_s = statistics.median(r[0] for r in full)
+            rows.append((count, plan_s, bare))
+            print(f"  {label:<24} {count:>9}  {plan_s * 1000:>8.0f}  {bare * 1000:>14.0f}"
+                  f"  {(bare - floor_s) * 1000 / count:>22.2f}")  # fmt: skip
     (n0, full0, bare0), (n1, full1, bare1) = rows[0], rows[-1]
     print(f"  marginal cost per resource: plan {(full1 - full0) * 1000 / (n1 - n0):.1f} ms, "
           f"--no-policy {(bare1 - bare0) * 1000 / (n1 - n0):.1f} ms")  # fmt: skip

@@ -405,6 +405,7 @@ PATTERN_HINTS: dict[tuple[int | str, ...], str] = {
     ("project",): "expected 2-20 lowercase letters, digits or hyphens, starting with a letter",
     ("cache", "nodeType"): "expected a node type such as cache.t4g.small",
     ("cache", "engineVersion"): "expected a version such as 8.0",
+    ("opsHost", "instanceType"): "expected an instance type such as t4g.micro",
 }
 
 
