@@ -233,7 +233,7 @@ def test_every_message_names_the_problem(result) -> None:
             "task-admin-attachment",
             ["attaches arn:aws:iam::aws:policy/AdministratorAccess"],
         ),
-        ("guardrails-rds-backup-retention", "orders-db", ["1 days", "at least 7"]),
+        ("guardrails-rds-backup-retention", "orders-db", ["1 day;", "at least 7"]),
         ("guardrails-rds-final-snapshot", "orders-db", ["skipFinalSnapshot=true"]),
         ("guardrails-iam-no-passrole-wildcard", "task-pass-role", ["iam:PassRole"]),
         ("guardrails-ecs-task-definition-logging", "app-task", ["container web"]),

@@ -77,7 +77,8 @@ def _check_backup_retention(props, args, cfg):
     days = number(get(props, "backupRetentionPeriod"), default=provider_default)
     minimum = number(cfg["minimumDays"], default=7)
     if days < minimum:
-        yield f"{_label(args)} keeps backups {days:g} days; at least {minimum:g} required."
+        unit = "day" if days == 1 else "days"
+        yield f"{_label(args)} keeps backups {days:g} {unit}; at least {minimum:g} required."
 
 
 RDS_BACKUP_RETENTION = resource_policy(
