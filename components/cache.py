@@ -101,7 +101,7 @@ class Cache(pulumi.ComponentResource):
             name=group_id,
             description=f"{group_id}: data subnets",
             subnet_ids=args["subnet_ids"],
-            opts=self._child(),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         for i, client in enumerate(args["client_security_group_ids"]):
             security_group_rule(
@@ -109,7 +109,7 @@ class Cache(pulumi.ComponentResource):
                 "ingress",
                 args["security_group_id"],
                 f"{label} from client group {i}",
-                self._child(),
+                pulumi.ResourceOptions(parent=self),
                 ip_protocol="tcp",
                 from_port=args["port"],
                 to_port=args["port"],
@@ -128,7 +128,7 @@ class Cache(pulumi.ComponentResource):
                     name="maxmemory-policy", value=MAXMEMORY_POLICY
                 )
             ],
-            opts=self._child(),
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
         token = random.RandomPassword(
@@ -138,7 +138,7 @@ class Cache(pulumi.ComponentResource):
             min_upper=1,
             min_lower=1,
             min_numeric=1,
-            opts=self._child(),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         secret = aws.secretsmanager.Secret(
             f"{name}-auth-token",
@@ -148,13 +148,13 @@ class Cache(pulumi.ComponentResource):
             # Kept 30 days after deletion where the stack protects its data; elsewhere gone at
             # once, so the stack can be made again under the same name.
             recovery_window_in_days=30 if args["protect"] else 0,
-            opts=self._child(),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         aws.secretsmanager.SecretVersion(
             f"{name}-auth-token",
             secret_id=secret.id,
             secret_string=token.result,
-            opts=self._child(),
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
         slow_log = aws.cloudwatch.LogGroup(
@@ -162,7 +162,7 @@ class Cache(pulumi.ComponentResource):
             name=f"/aws/elasticache/{group_id}/slow-log",
             retention_in_days=args["log_retention_days"],
             kms_key_id=args["logs_kms_key_arn"],
-            opts=self._child(),
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
         failover = replicas >= 1
@@ -200,7 +200,7 @@ class Cache(pulumi.ComponentResource):
                     log_type="slow-log",
                 )
             ],
-            opts=self._child(protect=args["protect"]),
+            opts=pulumi.ResourceOptions(parent=self, protect=args["protect"]),
         )
 
         self.primary_endpoint = group.primary_endpoint_address
@@ -215,6 +215,3 @@ class Cache(pulumi.ComponentResource):
                 "auth_secret_arn": self.auth_secret_arn,
             }
         )
-
-    def _child(self, **kwargs: object) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=self, **kwargs)  # type: ignore[arg-type]

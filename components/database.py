@@ -145,7 +145,7 @@ class Database(pulumi.ComponentResource):
             name=identifier,
             description=f"{identifier}: data subnets",
             subnet_ids=args["subnet_ids"],
-            opts=self._child(),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         label = "PostgreSQL" if engine == "aurora-postgresql" else "MySQL"
         for i, client in enumerate(args["client_security_group_ids"]):
@@ -154,7 +154,7 @@ class Database(pulumi.ComponentResource):
                 "ingress",
                 args["security_group_id"],
                 f"{label} from client group {i}",
-                self._child(),
+                pulumi.ResourceOptions(parent=self),
                 ip_protocol="tcp",
                 from_port=args["port"],
                 to_port=args["port"],
@@ -172,7 +172,7 @@ class Database(pulumi.ComponentResource):
                 aws.rds.ClusterParameterGroupParameterArgs(name=key, value=value)
                 for key, value in cluster_parameters(args).items()
             ],
-            opts=self._child(),
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
         log_types = LOG_EXPORTS[engine]
@@ -184,7 +184,7 @@ class Database(pulumi.ComponentResource):
                 name=f"/aws/rds/cluster/{identifier}/{log_type}",
                 retention_in_days=args["log_retention_days"],
                 kms_key_id=args["logs_kms_key_arn"],
-                opts=self._child(),
+                opts=pulumi.ResourceOptions(parent=self),
             )
             for log_type in log_types
         ]
@@ -224,7 +224,9 @@ class Database(pulumi.ComponentResource):
             # Where the cluster is kept on delete, so are its automated backups.
             delete_automated_backups=not keeps_snapshot,
             allow_major_version_upgrade=False,
-            opts=self._child(protect=args["protect"], depends_on=log_groups),
+            opts=pulumi.ResourceOptions(
+                parent=self, protect=args["protect"], depends_on=log_groups
+            ),
         )
 
         zones = list(args["availability_zones"])
@@ -250,7 +252,9 @@ class Database(pulumi.ComponentResource):
                     preferred_maintenance_window=args["maintenance_window"],
                     copy_tags_to_snapshot=True,
                     promotion_tier=0 if i == 0 else 1,
-                    opts=self._child(protect=args["protect"], depends_on=instances[:1]),
+                    opts=pulumi.ResourceOptions(
+                        parent=self, protect=args["protect"], depends_on=instances[:1]
+                    ),
                 )
             )
 
@@ -270,6 +274,3 @@ class Database(pulumi.ComponentResource):
                 "cluster_identifier": self.cluster_identifier,
             }
         )
-
-    def _child(self, **kwargs: object) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=self, **kwargs)  # type: ignore[arg-type]

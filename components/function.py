@@ -83,21 +83,21 @@ class Function(pulumi.ComponentResource):
             name=f"/aws/lambda/{function_name}",
             retention_in_days=args["log_retention_days"],
             kms_key_id=args["logs_kms_key_arn"],
-            opts=self._child(),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         queue = aws.sqs.Queue(
             f"{name}-dlq",
             name=f"{function_name}-lambda-dlq",
             kms_master_key_id=args["data_kms_key_arn"],
             message_retention_seconds=DLQ_RETENTION_SECONDS,
-            opts=self._child(),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         role = aws.iam.Role(
             name,
             name=f"{function_name}-lambda",
             description=f"Execution role of the Lambda function {function_name}",
             assume_role_policy=json.dumps(trust_policy(account)),
-            opts=self._child(),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         policy = aws.iam.RolePolicy(
             name,
@@ -111,7 +111,7 @@ class Function(pulumi.ComponentResource):
                     vpc=vpc,
                 )
             ),
-            opts=self._child(),
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
         package: dict[str, Any]
@@ -153,7 +153,7 @@ class Function(pulumi.ComponentResource):
             **optional,
             # The log group first, or Lambda makes its own: unencrypted and kept forever.
             # The policy first, or the first invocations cannot log or reach the queue.
-            opts=self._child(depends_on=[log_group, policy]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group, policy]),
         )
 
         self.function_name = function.name
@@ -168,9 +168,6 @@ class Function(pulumi.ComponentResource):
                 "dead_letter_queue_arn": self.dead_letter_queue_arn,
             }
         )
-
-    def _child(self, **kwargs: object) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=self, **kwargs)  # type: ignore[arg-type]
 
 
 def code_archive(directory: str) -> pulumi.AssetArchive:

@@ -78,14 +78,14 @@ class ScheduledJob(pulumi.ComponentResource):
             name=f"{job_name}-job-dlq",
             kms_master_key_id=args["data_kms_key_arn"],
             message_retention_seconds=DLQ_RETENTION_SECONDS,
-            opts=self._child(),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         role = aws.iam.Role(
             name,
             name=f"{job_name}-job",
             description=f"EventBridge Scheduler runs the job {job_name} with this role",
             assume_role_policy=json.dumps(trust_policy(region, account)),
-            opts=self._child(),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         policy = aws.iam.RolePolicy(
             name,
@@ -101,7 +101,7 @@ class ScheduledJob(pulumi.ComponentResource):
                     data_kms_key_arn=args["data_kms_key_arn"],
                 )
             ),
-            opts=self._child(),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         aws.sqs.QueuePolicy(
             f"{name}-dlq",
@@ -128,7 +128,7 @@ class ScheduledJob(pulumi.ComponentResource):
                     ],
                 }
             ),
-            opts=self._child(),
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
         network = aws.scheduler.ScheduleTargetEcsParametersNetworkConfigurationArgs(
@@ -161,7 +161,7 @@ class ScheduledJob(pulumi.ComponentResource):
                 dead_letter_config=aws.scheduler.ScheduleTargetDeadLetterConfigArgs(arn=queue.arn),
             ),
             # Scheduler checks the role when the schedule is saved and at every run.
-            opts=self._child(depends_on=[policy]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
         )
 
         rule = aws.cloudwatch.EventRule(
@@ -171,7 +171,7 @@ class ScheduledJob(pulumi.ComponentResource):
             event_pattern=pulumi.Output.json_dumps(
                 failure_pattern(args["cluster_arn"], args["family"])
             ),
-            opts=self._child(),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         aws.cloudwatch.EventTarget(
             f"{name}-failed",
@@ -191,7 +191,7 @@ class ScheduledJob(pulumi.ComponentResource):
                     'code <exitCode> (<stopCode>: <reason>). Task <task>."'
                 ),
             ),
-            opts=self._child(),
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
         self.schedule_name = schedule.name
@@ -204,9 +204,6 @@ class ScheduledJob(pulumi.ComponentResource):
                 "role_arn": self.role_arn,
             }
         )
-
-    def _child(self, **kwargs: object) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=self, **kwargs)  # type: ignore[arg-type]
 
 
 def trust_policy(region: str, account_id: str) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Any, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from components.outputs import output_dict
+from components.base import output_dict
 
 
 class KeysArgs(TypedDict):

@@ -80,14 +80,17 @@ class Network(pulumi.ComponentResource):
             enable_dns_support=True,
             enable_dns_hostnames=True,
             tags=self._name_tag("vpc"),
-            opts=self._child(),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         self.vpc_id = vpc.id
         self.vpc_cidr = vpc.cidr_block
         # Take over the default security group and leave it with no rules, so nothing that
         # lands in it by accident can talk to anything.
         aws.ec2.DefaultSecurityGroup(
-            f"{name}-default", vpc_id=vpc.id, tags=self._name_tag("default"), opts=self._child()
+            f"{name}-default",
+            vpc_id=vpc.id,
+            tags=self._name_tag("default"),
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
         subnets = {
@@ -99,7 +102,7 @@ class Network(pulumi.ComponentResource):
                     availability_zone=zone,
                     map_public_ip_on_launch=False,
                     tags=self._name_tag(f"{tier}-{zone}"),
-                    opts=self._child(),
+                    opts=pulumi.ResourceOptions(parent=self),
                 )
                 for zone, cidr in zip(zones, args["subnet_cidrs"][tier], strict=True)
             ]
@@ -110,14 +113,17 @@ class Network(pulumi.ComponentResource):
         nat_ids, nat_ips = self._nat_gateways(args["nat_gateways"], zones, subnets["public"], igw)
         app_tables = self._app_routes(vpc, zones, subnets["app"], nat_ids)
         data_table = aws.ec2.RouteTable(
-            f"{name}-data", vpc_id=vpc.id, tags=self._name_tag("data"), opts=self._child()
+            f"{name}-data",
+            vpc_id=vpc.id,
+            tags=self._name_tag("data"),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         for zone, subnet in zip(zones, subnets["data"], strict=True):
             aws.ec2.RouteTableAssociation(
                 f"{name}-data-{zone}",
                 subnet_id=subnet.id,
                 route_table_id=data_table.id,
-                opts=self._child(),
+                opts=pulumi.ResourceOptions(parent=self),
             )
 
         self._network_acls(vpc, args["cidr_block"], subnets)
@@ -163,9 +169,6 @@ class Network(pulumi.ComponentResource):
             }
         )
 
-    def _child(self, **kwargs: object) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=self, **kwargs)  # type: ignore[arg-type]
-
     def _name_tag(self, suffix: str) -> dict[str, str]:
         return {"Name": f"{self._prefix}-{suffix}"}
 
@@ -174,24 +177,30 @@ class Network(pulumi.ComponentResource):
     ) -> tuple[aws.ec2.InternetGateway, aws.ec2.RouteTable]:
         name = self._name
         igw = aws.ec2.InternetGateway(
-            name, vpc_id=vpc.id, tags=self._name_tag("igw"), opts=self._child()
+            name,
+            vpc_id=vpc.id,
+            tags=self._name_tag("igw"),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         table = aws.ec2.RouteTable(
-            f"{name}-public", vpc_id=vpc.id, tags=self._name_tag("public"), opts=self._child()
+            f"{name}-public",
+            vpc_id=vpc.id,
+            tags=self._name_tag("public"),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         aws.ec2.Route(
             f"{name}-public-internet",
             route_table_id=table.id,
             destination_cidr_block=ANYWHERE,
             gateway_id=igw.id,
-            opts=self._child(),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         for zone, subnet in zip(zones, public_subnets, strict=True):
             aws.ec2.RouteTableAssociation(
                 f"{name}-public-{zone}",
                 subnet_id=subnet.id,
                 route_table_id=table.id,
-                opts=self._child(),
+                opts=pulumi.ResourceOptions(parent=self),
             )
         return igw, table
 
@@ -211,7 +220,7 @@ class Network(pulumi.ComponentResource):
                 f"{self._name}-nat-{zone}",
                 domain="vpc",
                 tags=self._name_tag(f"nat-{zone}"),
-                opts=self._child(depends_on=[igw]),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[igw]),
             )
             nat = aws.ec2.NatGateway(
                 f"{self._name}-{zone}",
@@ -219,7 +228,7 @@ class Network(pulumi.ComponentResource):
                 subnet_id=subnet.id,
                 connectivity_type="public",
                 tags=self._name_tag(f"nat-{zone}"),
-                opts=self._child(depends_on=[igw]),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[igw]),
             )
             ids.append(nat.id)
             ips.append(eip.public_ip)
@@ -241,7 +250,7 @@ class Network(pulumi.ComponentResource):
                 f"{self._name}-app-{zone}",
                 vpc_id=vpc.id,
                 tags=self._name_tag(f"app-{zone}"),
-                opts=self._child(),
+                opts=pulumi.ResourceOptions(parent=self),
             )
             if nat_ids:
                 aws.ec2.Route(
@@ -249,13 +258,13 @@ class Network(pulumi.ComponentResource):
                     route_table_id=table.id,
                     destination_cidr_block=ANYWHERE,
                     nat_gateway_id=nat_ids[i],
-                    opts=self._child(),
+                    opts=pulumi.ResourceOptions(parent=self),
                 )
             aws.ec2.RouteTableAssociation(
                 f"{self._name}-app-{zone}",
                 subnet_id=subnet.id,
                 route_table_id=table.id,
-                opts=self._child(),
+                opts=pulumi.ResourceOptions(parent=self),
             )
             tables.append(table)
         return tables
@@ -303,7 +312,7 @@ class Network(pulumi.ComponentResource):
                 ingress=ingress,  # type: ignore[arg-type]
                 egress=egress,  # type: ignore[arg-type]
                 tags=self._name_tag(tier),
-                opts=self._child(),
+                opts=pulumi.ResourceOptions(parent=self),
             )
 
     def _security_groups(self, vpc: aws.ec2.Vpc, cidr: str) -> dict[str, aws.ec2.SecurityGroup]:
@@ -327,7 +336,7 @@ class Network(pulumi.ComponentResource):
                 vpc_id=vpc.id,
                 revoke_rules_on_delete=True,
                 tags=self._name_tag(key),
-                opts=self._child(),
+                opts=pulumi.ResourceOptions(parent=self),
             )
             for key, purpose in purposes.items()
         }
@@ -346,7 +355,12 @@ class Network(pulumi.ComponentResource):
         ]  # fmt: skip
         for key, direction, group_id, description, target in rules:
             security_group_rule(
-                f"{self._name}-{key}", direction, group_id, description, self._child(), **target
+                f"{self._name}-{key}",
+                direction,
+                group_id,
+                description,
+                pulumi.ResourceOptions(parent=self),
+                **target,
             )
         return groups
 
@@ -369,7 +383,7 @@ class Network(pulumi.ComponentResource):
                 vpc_endpoint_type="Gateway",
                 route_table_ids=route_table_ids,
                 tags=self._name_tag(service),
-                opts=self._child(),
+                opts=pulumi.ResourceOptions(parent=self),
             )
         for service in services:
             aws.ec2.VpcEndpoint(
@@ -381,7 +395,7 @@ class Network(pulumi.ComponentResource):
                 subnet_ids=app_subnet_ids,
                 security_group_ids=[security_group_id],
                 tags=self._name_tag(service),
-                opts=self._child(),
+                opts=pulumi.ResourceOptions(parent=self),
             )
 
     def _flow_log(self, vpc: aws.ec2.Vpc, args: NetworkArgs) -> aws.cloudwatch.LogGroup:
@@ -394,7 +408,7 @@ class Network(pulumi.ComponentResource):
             name=f"/vpc/{self._prefix}/flow-logs",
             retention_in_days=args["log_retention_days"],
             kms_key_id=args["logs_kms_key_arn"],
-            opts=self._child(),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         role = aws.iam.Role(
             f"{name}-flow-logs",
@@ -415,7 +429,7 @@ class Network(pulumi.ComponentResource):
                     ],
                 }
             ),
-            opts=self._child(),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         aws.iam.RolePolicy(
             f"{name}-flow-logs",
@@ -438,7 +452,7 @@ class Network(pulumi.ComponentResource):
                     }
                 )
             ),
-            opts=self._child(),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         aws.ec2.FlowLog(
             name,
@@ -449,7 +463,7 @@ class Network(pulumi.ComponentResource):
             iam_role_arn=role.arn,
             max_aggregation_interval=60,
             tags=self._name_tag("flow-log"),
-            opts=self._child(),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         return group
 

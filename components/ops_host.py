@@ -66,7 +66,7 @@ class OpsHost(pulumi.ComponentResource):
             vpc_id=args["vpc_id"],
             revoke_rules_on_delete=True,
             tags={"Name": host_name},
-            opts=self._child(),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         endpoints = args["endpoints_security_group_id"]
         ssm_target = (
@@ -82,20 +82,39 @@ class OpsHost(pulumi.ComponentResource):
         data = args["data_security_group_id"]
         ports = {"database": args["database_port"], "cache": args["cache_port"]}
         security_group_rule(
-            f"{name}-to-ssm", "egress", group.id, ssm_description, self._child(),
-            ip_protocol="tcp", from_port=443, to_port=443, **ssm_target,
-        )  # fmt: skip
+            f"{name}-to-ssm",
+            "egress",
+            group.id,
+            ssm_description,
+            pulumi.ResourceOptions(parent=self),
+            ip_protocol="tcp",
+            from_port=443,
+            to_port=443,
+            **ssm_target,
+        )
         for store, port in ports.items():
             security_group_rule(
-                f"{name}-to-{store}", "egress", group.id, f"To the {store} (port {port})",
-                self._child(), ip_protocol="tcp", from_port=port, to_port=port,
+                f"{name}-to-{store}",
+                "egress",
+                group.id,
+                f"To the {store} (port {port})",
+                pulumi.ResourceOptions(parent=self),
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
                 referenced_security_group_id=data,
-            )  # fmt: skip
+            )
             security_group_rule(
-                f"{name}-into-{store}", "ingress", data, f"The {store} from the operation host",
-                self._child(), ip_protocol="tcp", from_port=port, to_port=port,
+                f"{name}-into-{store}",
+                "ingress",
+                data,
+                f"The {store} from the operation host",
+                pulumi.ResourceOptions(parent=self),
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
                 referenced_security_group_id=group.id,
-            )  # fmt: skip
+            )
 
         role = aws.iam.Role(
             name,
@@ -115,12 +134,17 @@ class OpsHost(pulumi.ComponentResource):
                     ],
                 }
             ),
-            opts=self._child(),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         attachment = aws.iam.RolePolicyAttachment(
-            name, role=role.name, policy_arn=SSM_MANAGED_INSTANCE_POLICY, opts=self._child()
+            name,
+            role=role.name,
+            policy_arn=SSM_MANAGED_INSTANCE_POLICY,
+            opts=pulumi.ResourceOptions(parent=self),
         )
-        profile = aws.iam.InstanceProfile(name, name=host_name, role=role.name, opts=self._child())
+        profile = aws.iam.InstanceProfile(
+            name, name=host_name, role=role.name, opts=pulumi.ResourceOptions(parent=self)
+        )
 
         instance = aws.ec2.Instance(
             name,
@@ -145,7 +169,8 @@ class OpsHost(pulumi.ComponentResource):
             monitoring=True,
             tags={"Name": host_name},
             volume_tags={"Name": host_name},
-            opts=self._child(
+            opts=pulumi.ResourceOptions(
+                parent=self,
                 depends_on=[attachment],
                 # EC2 reports the AMI id it resolved, never the parameter: without this every
                 # update would replace the host. Replace it on purpose to take a newer image.
@@ -158,9 +183,6 @@ class OpsHost(pulumi.ComponentResource):
         self.register_outputs(
             {"instance_id": self.instance_id, "security_group_id": self.security_group_id}
         )
-
-    def _child(self, **kwargs: object) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=self, **kwargs)  # type: ignore[arg-type]
 
 
 def ami_parameter(instance_type: str) -> str:

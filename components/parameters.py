@@ -9,7 +9,7 @@ from typing import TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from components.outputs import output_dict
+from components.base import output_dict
 
 SHARED = "shared"
 """The service name under which the data layer's endpoints are kept, for every service."""

@@ -10,7 +10,7 @@ from typing import TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from components.outputs import output_dict
+from components.base import output_dict
 
 
 class IndexSpec(TypedDict):

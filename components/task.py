@@ -115,7 +115,7 @@ class Task(pulumi.ComponentResource):
             name=f"/ecs/{args['name_prefix']}/{args['name']}",
             retention_in_days=args["log_retention_days"],
             kms_key_id=args["logs_kms_key_arn"],
-            opts=self._child(),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         secrets: pulumi.Output[dict[str, str]] = pulumi.Output.from_input(args["secrets"])  # type: ignore[arg-type]
         execution_role = self._role("exec", f"{physical}-exec", args, source_arn=False)
@@ -123,7 +123,7 @@ class Task(pulumi.ComponentResource):
             f"{name}-exec",
             role=execution_role.name,
             policy_arn=EXECUTION_POLICY_ARN,
-            opts=self._child(),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         aws.iam.RolePolicy(
             f"{name}-exec",
@@ -132,7 +132,7 @@ class Task(pulumi.ComponentResource):
                 secrets=secrets.apply(lambda s: list(s.values())),
                 key=args["secrets_kms_key_arn"],
             ).apply(lambda v: json.dumps(execution_policy(args, v["secrets"], v["key"]))),
-            opts=self._child(),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         task_role = self._role("task", f"{physical}-task", args, source_arn=True)
         aws.iam.RolePolicy(
@@ -148,7 +148,7 @@ class Task(pulumi.ComponentResource):
                     task_policy(args["region"], v["tables"], v["buckets"], v["key"], v["exec_logs"])
                 )
             ),
-            opts=self._child(),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         definition = aws.ecs.TaskDefinition(
             name,
@@ -163,7 +163,7 @@ class Task(pulumi.ComponentResource):
             container_definitions=pulumi.Output.json_dumps(
                 [container_definition(args, log_group.name, secrets)]
             ),
-            opts=self._child(),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         self.task_definition_arn = definition.arn
         self.family = definition.family
@@ -181,9 +181,6 @@ class Task(pulumi.ComponentResource):
                 "log_group_name": self.log_group_name,
             }
         )
-
-    def _child(self, **kwargs: Any) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=self, **kwargs)
 
     def _role(self, kind: str, role_name: str, args: TaskArgs, source_arn: bool) -> aws.iam.Role:
         """A role only ECS tasks of this account (and, for the task role, only tasks this
@@ -209,7 +206,7 @@ class Task(pulumi.ComponentResource):
                     ],
                 }
             ),
-            opts=self._child(),
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
 

@@ -1,4 +1,4 @@
-"""Helpers for component outputs."""
+"""Helpers every component uses."""
 
 from __future__ import annotations
 
