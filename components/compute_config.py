@@ -93,6 +93,9 @@ class ServiceConfig(Model):
     """One entry of `<project>:services`: an ECS Fargate service."""
 
     image: Image
+    architecture: Literal["arm64", "x86_64"] = Field(
+        "arm64", description="The platform the image is built for (arm64: Graviton)."
+    )
     cpu: int = 512
     memory: int = 1024
     port: int | None = Field(None, ge=1, le=65535, description="Set for a web-facing service.")
@@ -179,6 +182,7 @@ class JobConfig(Model):
     time_zone: TimeZone = "Asia/Tokyo"
     service: str | None = Field(None, description="Run this service's task with `command`.")
     image: Image | None = None
+    architecture: Literal["arm64", "x86_64"] = "arm64"
     cpu: int = 256
     memory: int = 512
     command: list[str] | None = None

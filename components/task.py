@@ -54,6 +54,8 @@ class TaskArgs(TypedDict):
     """`/<project>/<environment>`: the execution role reads the SSM parameters under it."""
     image: str
     """The container image, with a tag or digest."""
+    architecture: str
+    """"arm64" (Graviton) or "x86_64": the platform the image is built for."""
     cpu: int
     """Fargate CPU units (256 to 16384)."""
     memory: int
@@ -93,7 +95,7 @@ class TaskArgs(TypedDict):
 
 
 class Task(pulumi.ComponentResource):
-    """A Fargate task definition of one essential container (ARM64, awsvpc), with its log group,
+    """A Fargate task definition of one essential container (awsvpc), with its log group,
     an execution role that pulls the image and reads exactly the task's secrets, and a task role
     limited to its tables and buckets and to ECS Exec."""
 
@@ -157,7 +159,10 @@ class Task(pulumi.ComponentResource):
             requires_compatibilities=["FARGATE"],
             cpu=str(args["cpu"]),
             memory=str(args["memory"]),
-            runtime_platform={"cpu_architecture": "ARM64", "operating_system_family": "LINUX"},
+            runtime_platform={
+                "cpu_architecture": args["architecture"].upper(),
+                "operating_system_family": "LINUX",
+            },
             execution_role_arn=execution_role.arn,
             task_role_arn=task_role.arn,
             container_definitions=pulumi.Output.json_dumps(

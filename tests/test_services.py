@@ -50,6 +50,7 @@ SERVICES = {
     },
     "worker": {
         "image": IMAGE,
+        "architecture": "x86_64",
         "command": ["python", "-m", "worker"],
         "readonlyRootFilesystem": False,
         "tables": ["events"],
@@ -201,6 +202,8 @@ def test_the_task_definition_is_fargate_arm64_with_both_roles(prd) -> None:
         "cpuArchitecture": "ARM64",
         "operatingSystemFamily": "LINUX",
     }
+    worker = by_name(prd, TASK_DEFINITION, "service-worker").inputs
+    assert worker["runtimePlatform"]["cpuArchitecture"] == "X86_64"
     assert inputs["executionRoleArn"] == "arn:aws:iam::222222222222:role/webplatform-prd-web-exec"
     assert inputs["taskRoleArn"] == "arn:aws:iam::222222222222:role/webplatform-prd-web-task"
     group = by_name(prd, LOG_GROUP, "service-web").inputs
@@ -440,6 +443,7 @@ from components.service import Service
 Service("service-web", {
     "name_prefix": "shop-prd", "name": "web", "region": "ap-northeast-1",
     "account_id": "222222222222", "project_path": "/shop/prd", "image": "app:1.0.0",
+    "architecture": "arm64",
     "cpu": 256, "memory": 512, "port": 8080, "command": None, "environment": {}, "secrets": {},
     "health_check": None, "readonly_root_filesystem": True, "log_datetime_format": None,
     "log_retention_days": 30, "logs_kms_key_arn": "arn:aws:kms:ap-northeast-1:222222222222:key/l",
