@@ -331,7 +331,7 @@ for name, job in config.jobs.items():
             "schedule": job.schedule,
             "time_zone": job.time_zone,
             "enabled": job.enabled,
-            "task_definition_arn": runs.task_definition_arn,
+            "task_definition_arn": runs.latest_task_definition_arn,
             "family": runs.family,
             "container_name": runs.container_name,
             "execution_role_arn": runs.execution_role_arn,

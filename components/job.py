@@ -32,7 +32,8 @@ class ScheduledJobArgs(TypedDict):
     enabled: bool
     """ENABLED or DISABLED: a disabled schedule keeps its settings and runs nothing."""
     task_definition_arn: pulumi.Input[str]
-    """The task definition to run: the job's own or a service's."""
+    """The task definition to run, the job's own or a service's, without a revision: the
+    revision a deployment registered last."""
     family: pulumi.Input[str]
     """That task definition's family; the role may run only this family."""
     container_name: pulumi.Input[str]
@@ -87,14 +88,19 @@ class ScheduledJob(pulumi.ComponentResource):
             assume_role_policy=json.dumps(trust_policy(region, account)),
             opts=pulumi.ResourceOptions(parent=self),
         )
+        family_arn = pulumi.Output.concat(
+            f"arn:aws:ecs:{region}:{account}:task-definition/", args["family"]
+        )
         policy = aws.iam.RolePolicy(
             name,
             role=role.id,
             policy=pulumi.Output.json_dumps(
                 scheduler_policy(
-                    task_definitions=pulumi.Output.concat(
-                        f"arn:aws:ecs:{region}:{account}:task-definition/", args["family"], ":*"
-                    ),
+                    # Every revision of the family: the schedule names the family without a
+                    # revision, so it runs the one a deployment registered last.
+                    task_definitions=[
+                        pulumi.Output.concat(family_arn, suffix) for suffix in ("", ":*")
+                    ],
                     cluster_arn=args["cluster_arn"],
                     passed_roles=[args["execution_role_arn"], args["task_role_arn"]],
                     queue_arn=queue.arn,
@@ -230,7 +236,7 @@ def trust_policy(region: str, account_id: str) -> dict[str, Any]:
 
 def scheduler_policy(
     *,
-    task_definitions: pulumi.Input[str],
+    task_definitions: Sequence[pulumi.Input[str]],
     cluster_arn: pulumi.Input[str],
     passed_roles: Sequence[pulumi.Input[str]],
     queue_arn: pulumi.Input[str],
@@ -245,7 +251,7 @@ def scheduler_policy(
                 "Sid": "RunTheJobsTask",
                 "Effect": "Allow",
                 "Action": "ecs:RunTask",
-                "Resource": task_definitions,
+                "Resource": list(task_definitions),
                 "Condition": {"ArnEquals": {"ecs:cluster": cluster_arn}},
             },
             {

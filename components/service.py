@@ -67,6 +67,7 @@ class Service(pulumi.ComponentResource):
     target_group_arn_suffix: pulumi.Output[str] | None
     """`targetgroup/<name>/<id>`, for the load balancer's CloudWatch metrics; None with no port."""
     task_definition_arn: pulumi.Output[str]
+    latest_task_definition_arn: pulumi.Output[str]
     family: pulumi.Output[str]
     container_name: pulumi.Output[str]
     execution_role_arn: pulumi.Output[str]
@@ -137,6 +138,7 @@ class Service(pulumi.ComponentResource):
         self.target_group_arn = target_group.arn if target_group else None
         self.target_group_arn_suffix = target_group.arn_suffix if target_group else None
         self.task_definition_arn = task.task_definition_arn
+        self.latest_task_definition_arn = task.latest_task_definition_arn
         self.family = task.family
         self.container_name = task.container_name
         self.execution_role_arn = task.execution_role_arn
@@ -148,6 +150,7 @@ class Service(pulumi.ComponentResource):
                 "target_group_arn": self.target_group_arn,
                 "target_group_arn_suffix": self.target_group_arn_suffix,
                 "task_definition_arn": self.task_definition_arn,
+                "latest_task_definition_arn": self.latest_task_definition_arn,
                 "family": self.family,
                 "container_name": self.container_name,
                 "execution_role_arn": self.execution_role_arn,

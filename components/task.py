@@ -100,6 +100,8 @@ class Task(pulumi.ComponentResource):
     limited to its tables and buckets and to ECS Exec."""
 
     task_definition_arn: pulumi.Output[str]
+    latest_task_definition_arn: pulumi.Output[str]
+    """The ARN without a revision: whatever revision was registered last (by a deployment too)."""
     family: pulumi.Output[str]
     container_name: pulumi.Output[str]
     execution_role_arn: pulumi.Output[str]
@@ -171,6 +173,7 @@ class Task(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.task_definition_arn = definition.arn
+        self.latest_task_definition_arn = definition.arn_without_revision
         self.family = definition.family
         self.container_name = pulumi.Output.from_input(args["name"])
         self.execution_role_arn = execution_role.arn
@@ -179,6 +182,7 @@ class Task(pulumi.ComponentResource):
         self.register_outputs(
             {
                 "task_definition_arn": self.task_definition_arn,
+                "latest_task_definition_arn": self.latest_task_definition_arn,
                 "family": self.family,
                 "container_name": self.container_name,
                 "execution_role_arn": self.execution_role_arn,

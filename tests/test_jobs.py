@@ -66,7 +66,8 @@ def test_a_job_on_a_service_runs_its_task_with_the_jobs_command(prd) -> None:
     app_subnets = [s.id for s in of_type(prd, "aws:ec2/subnet:Subnet") if "-app-" in s.name]
     app_group = by_name(prd, "aws:ec2/securityGroup:SecurityGroup", "network-app-sg")
     assert target["ecsParameters"] == {
-        "taskDefinitionArn": web_task.outputs["arn"],
+        # The family without a revision: the revision a deployment registered last.
+        "taskDefinitionArn": web_task.outputs["arnWithoutRevision"],
         "launchType": "FARGATE",
         "taskCount": 1,
         "networkConfiguration": {
@@ -136,7 +137,10 @@ def test_role_runs_only_the_family_and_passes_only_its_two_roles(prd, job, famil
             "Sid": "RunTheJobsTask",
             "Effect": "Allow",
             "Action": "ecs:RunTask",
-            "Resource": f"arn:aws:ecs:ap-northeast-1:222222222222:task-definition/{family}:*",
+            "Resource": [
+                f"arn:aws:ecs:ap-northeast-1:222222222222:task-definition/{family}",
+                f"arn:aws:ecs:ap-northeast-1:222222222222:task-definition/{family}:*",
+            ],
             "Condition": {"ArnEquals": {"ecs:cluster": CLUSTER_ARN}},
         },
         "PassTheTasksRoles": {
@@ -161,9 +165,7 @@ def test_role_runs_only_the_family_and_passes_only_its_two_roles(prd, job, famil
     }
     # The task definition the schedule runs is one the role may run.
     schedule_task = by_name(prd, SCHEDULE, f"job-{job}").inputs["target"]["ecsParameters"]
-    assert schedule_task["taskDefinitionArn"].startswith(
-        found["RunTheJobsTask"]["Resource"].removesuffix("*")
-    )
+    assert schedule_task["taskDefinitionArn"] in found["RunTheJobsTask"]["Resource"]
 
 
 def test_a_failed_run_notifies_the_alerts_topic(prd) -> None:
@@ -205,7 +207,7 @@ def test_a_job_with_its_own_image_gets_its_own_task(prd) -> None:
     assert container["logConfiguration"]["logDriver"] == "awslogs"
     assert (definition.inputs["cpu"], definition.inputs["memory"]) == ("1024", "2048")
     target = by_name(prd, SCHEDULE, "job-report").inputs["target"]
-    assert target["ecsParameters"]["taskDefinitionArn"] == definition.outputs["arn"]
+    assert target["ecsParameters"]["taskDefinitionArn"] == definition.outputs["arnWithoutRevision"]
     # The task definition holds the command: there is nothing to override.
     assert "input" not in target
     rule = json.loads(by_name(prd, RULE, "job-report-failed").inputs["eventPattern"])
