@@ -12,7 +12,7 @@ from typing import Any, Literal, NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # the longest SQS keeps a message
+from components.base import dead_letter_queue
 
 # Left out of a code archive: test modules and interpreter caches, which would otherwise
 # change the archive's hash (and redeploy the function) whenever the tests run.
@@ -85,12 +85,8 @@ class Function(pulumi.ComponentResource):
             kms_key_id=args["logs_kms_key_arn"],
             opts=pulumi.ResourceOptions(parent=self),
         )
-        queue = aws.sqs.Queue(
-            f"{name}-dlq",
-            name=f"{function_name}-lambda-dlq",
-            kms_master_key_id=args["data_kms_key_arn"],
-            message_retention_seconds=DLQ_RETENTION_SECONDS,
-            opts=pulumi.ResourceOptions(parent=self),
+        queue = dead_letter_queue(
+            f"{name}-dlq", f"{function_name}-lambda-dlq", args["data_kms_key_arn"], self
         )
         role = aws.iam.Role(
             name,

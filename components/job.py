@@ -11,7 +11,7 @@ from typing import Any, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # the longest SQS keeps a message
+from components.base import dead_letter_queue
 
 
 class ScheduledJobArgs(TypedDict):
@@ -74,12 +74,8 @@ class ScheduledJob(pulumi.ComponentResource):
         job_name = f"{args['name_prefix']}-{args['name']}"
         region, account = args["region"], args["account_id"]
 
-        queue = aws.sqs.Queue(
-            f"{name}-dlq",
-            name=f"{job_name}-job-dlq",
-            kms_master_key_id=args["data_kms_key_arn"],
-            message_retention_seconds=DLQ_RETENTION_SECONDS,
-            opts=pulumi.ResourceOptions(parent=self),
+        queue = dead_letter_queue(
+            f"{name}-dlq", f"{job_name}-job-dlq", args["data_kms_key_arn"], self
         )
         role = aws.iam.Role(
             name,

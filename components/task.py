@@ -231,7 +231,7 @@ def execution_policy(args: TaskArgs, secrets: Sequence[str], key_arn: str) -> di
     """Read the stack's parameters (and any other parameter the task names), exactly the
     Secrets Manager secrets the task names, and decrypt them with the secrets key."""
     region, account = args["region"], args["account_id"]
-    prefix = f"arn:aws:ssm:{region}:{account}:parameter{args['project_path']}/"
+    prefix = ssm_parameter_arn(region, account, f"{args['project_path']}/")
     others = sorted({s for s in secrets if ":ssm:" in s and not s.startswith(prefix)})
     parameters = [prefix + "*", *others]
     managed = sorted({secret_resource(s) for s in secrets if ":secretsmanager:" in s})
