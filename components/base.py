@@ -15,6 +15,13 @@ def output_dict(values: Mapping[str, pulumi.Input[str]]) -> pulumi.Output[dict[s
     return pulumi.Output.from_input(dict(values))  # type: ignore[arg-type]
 
 
+def output_dicts(
+    values: Mapping[str, Mapping[str, pulumi.Input[str] | None]],
+) -> pulumi.Output[dict[str, dict[str, str]]]:
+    """One output of plain dicts by key from dicts of inputs, such as the fields per service."""
+    return pulumi.Output.from_input({key: dict(v) for key, v in values.items()})  # type: ignore[arg-type,return-value]
+
+
 def dead_letter_queue(
     name: str, queue_name: str, kms_key_arn: pulumi.Input[str], parent: pulumi.Resource
 ) -> aws.sqs.Queue:

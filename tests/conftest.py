@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -65,3 +66,9 @@ def of_type(plan: engine.Plan, type_token: str) -> list[engine.Registration]:
 def by_name(plan: engine.Plan, type_token: str, name: str) -> engine.Registration:
     (found,) = [r for r in of_type(plan, type_token) if r.name == name]
     return found
+
+
+@functools.cache
+def stack_plan(stack: str) -> engine.Plan:
+    """The plan of a stack file of the repository, made once per test session."""
+    return engine.run(PROJECT_DIR, stack, PROJECT_DIR)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from components import config as stack_config
+from components.config import tiers
 from plan import engine
 from tests.conftest import MINIMAL, PROJECT_DIR, write_stack
 
@@ -40,7 +41,7 @@ def test_tier_defaults_keep_stack_files_short() -> None:
 def test_the_stack_file_overrides_tier_defaults_key_by_key() -> None:
     cfg = load("prd", network={"cidr": "10.0.0.0/20", "natGateways": "single"})
     assert cfg.network.nat_gateways == "single"
-    assert cfg.network.interface_endpoints == stack_config.ALL_INTERFACE_ENDPOINTS
+    assert cfg.network.interface_endpoints == tiers.ALL_INTERFACE_ENDPOINTS
 
 
 def test_subnets_are_carved_per_tier_with_room_for_another_zone() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from components import config as stack_config
-from components.function import code_archive
+from components.compute.function import code_archive
 from tests.conftest import PROJECT_DIR, by_name, of_type
 from tests.test_config import load
 
@@ -66,6 +66,7 @@ def test_code_function_with_its_log_group_first(plan_stack, tier, account, reten
         "hello": {
             "name": name,
             "arn": f"arn:aws:lambda:ap-northeast-1:{account}:function:{name}",
+            "logGroup": f"/aws/lambda/{name}",
         }
     }
 

@@ -101,6 +101,9 @@ def test_retries_and_an_encrypted_dead_letter_queue(prd) -> None:
     assert prd.outputs["jobs"]["cleanup"] == {
         "scheduleName": "webplatform-prd-cleanup",
         "deadLetterQueueArn": queue.outputs["arn"],
+        "taskFamily": "webplatform-prd-web",  # it runs the web service's task
+        "containerName": "web",
+        "logGroup": "/ecs/webplatform-prd/web",
     }
 
 

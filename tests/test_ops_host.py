@@ -8,7 +8,7 @@ import json
 import pytest
 
 from components import config as stack_config
-from components.ops_host import ami_parameter
+from components.compute.ops_host import ami_parameter
 from tests.conftest import by_name, of_type
 from tests.test_config import load
 

@@ -66,9 +66,8 @@ def test_a_violation_fails_the_plan_with_exit_1_and_is_printed(tmp_path, monkeyp
     text = capsys.readouterr().out
     assert "Policy violations: 3 mandatory, " in text
     assert "  [mandatory] webplatform-guardrails/guardrails-aws-stateful-protect" in text
-    assert (
-        "    urn:pulumi:dev::webplatform::webplatform:data:Keys$aws:kms/key:Key::keys-logs" in text
-    )
+    keys = "webplatform:foundation:Foundation$webplatform:foundation:Keys"
+    assert f"    urn:pulumi:dev::webplatform::{keys}$aws:kms/key:Key::keys-logs" in text
 
 
 def test_an_exception_silences_a_policy_for_one_resource_and_the_plan_prints_why(

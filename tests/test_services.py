@@ -11,7 +11,7 @@ import pytest
 
 import plan.__main__ as plan_cli
 from components import config as stack_config
-from components.service import target_group_name
+from components.compute.service import target_group_name
 from plan import engine
 from tests.conftest import MINIMAL, PROJECT_DIR, by_name, of_type, write_stack
 from tests.test_config import load
@@ -318,10 +318,10 @@ def test_the_service_deploys_safely_in_the_app_subnets_without_public_ips(prd) -
 
 
 def test_services_wait_for_their_parameters(prd) -> None:
-    (component,) = [r for r in prd.resources if r.type == "webplatform:compute:Service"
-                    and r.name == "service-web"]  # fmt: skip
+    """The task definition reads the parameters' ARNs, so it is created after them."""
+    task_definition = by_name(prd, TASK_DEFINITION, "service-web")
     parameter_urns = {r.urn for r in of_type(prd, "aws:ssm/parameter:Parameter")}
-    assert parameter_urns and parameter_urns <= set(component.dependencies)
+    assert parameter_urns and parameter_urns <= set(task_definition.dependencies)
 
 
 def test_only_the_web_facing_service_has_a_target_group(prd) -> None:
@@ -336,8 +336,14 @@ def test_only_the_web_facing_service_has_a_target_group(prd) -> None:
     assert inputs["healthCheck"]["path"] == "/healthz"
     assert inputs["healthCheck"]["port"] == "traffic-port"
     assert prd.outputs["services"] == {
-        "web": {"serviceName": "webplatform-prd-web", "targetGroupArn": group.outputs["arn"]},
-        "worker": {"serviceName": "webplatform-prd-worker", "targetGroupArn": None},
+        name: {
+            "serviceName": f"webplatform-prd-{name}",
+            "targetGroupArn": arn,
+            "logGroup": f"/ecs/webplatform-prd/{name}",
+            "taskFamily": f"webplatform-prd-{name}",
+            "containerName": name,
+        }
+        for name, arn in (("web", group.outputs["arn"]), ("worker", None))
     }
 
 
@@ -438,26 +444,30 @@ def test_bad_service_config_is_one_line_naming_the_key(change: dict, message: st
 
 REQUESTS_PROGRAM = """
 import pulumi
-from components.service import Service
+from components.compute.service import Service
 
 Service("service-web", {
-    "name_prefix": "shop-prd", "name": "web", "region": "ap-northeast-1",
-    "account_id": "222222222222", "project_path": "/shop/prd", "image": "app:1.0.0",
-    "architecture": "arm64",
-    "cpu": 256, "memory": 512, "port": 8080, "command": None, "environment": {}, "secrets": {},
-    "health_check": None, "readonly_root_filesystem": True, "log_datetime_format": None,
-    "log_retention_days": 30, "logs_kms_key_arn": "arn:aws:kms:ap-northeast-1:222222222222:key/l",
-    "secrets_kms_key_arn": "arn:aws:kms:ap-northeast-1:222222222222:key/s",
-    "data_kms_key_arn": "arn:aws:kms:ap-northeast-1:222222222222:key/d",
-    "table_arns": [], "bucket_arns": [],
+    "task": {
+        "platform": {
+            "name_prefix": "shop-prd", "region": "ap-northeast-1", "account_id": "222222222222",
+            "log_retention_days": 30, "protect": True,
+            "logs_key_arn": "arn:aws:kms:ap-northeast-1:222222222222:key/l",
+            "secrets_key_arn": "arn:aws:kms:ap-northeast-1:222222222222:key/s",
+            "data_key_arn": "arn:aws:kms:ap-northeast-1:222222222222:key/d",
+        },
+        "name": "web", "project_path": "/shop/prd", "image": "app:1.0.0",
+        "architecture": "arm64", "cpu": 256, "memory": 512, "port": 8080, "command": None,
+        "environment": {}, "secrets": {}, "health_check": None,
+        "readonly_root_filesystem": True, "log_datetime_format": None,
+        "table_arns": [], "bucket_arns": [],
+    },
     "cluster_arn": "arn:aws:ecs:ap-northeast-1:222222222222:cluster/shop-prd",
     "vpc_id": "vpc-1", "subnet_ids": ["subnet-1"], "security_group_ids": ["sg-1"],
     "prefer_spot": False, "desired_count": 2, "min_count": 2, "max_count": 4,
     "autoscaling": {"cpu_percent": None, "memory_percent": None, "requests_per_target": 800},
     "health_check_path": "/health",
     "load_balancer_arn_suffix": "app/shop-prd/0123456789abcdef",
-})
-"""
+})"""
 
 
 def test_requests_per_target_scaling_once_the_load_balancer_is_known(tmp_path: Path) -> None:

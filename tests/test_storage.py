@@ -7,8 +7,13 @@ import json
 import pytest
 
 import plan.__main__ as plan_cli
-from components.bucket import BucketArgs, _check_lifecycle, _encryption_rule, validate_bucket_name
-from components.storage import bucket_names
+from components.data.bucket import (
+    BucketArgs,
+    _check_lifecycle,
+    _encryption_rule,
+    validate_bucket_name,
+)
+from components.data.storage import bucket_names
 from tests.conftest import by_name, of_type
 
 BUCKET = "aws:s3/bucket:Bucket"

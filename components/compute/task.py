@@ -1,14 +1,14 @@
 """What one Fargate container needs to run, for a service or a scheduled job: its log group, its
 execution and task roles, and its task definition."""
 
-from __future__ import annotations
-
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
+
+from components.platform import Platform
 
 EXECUTION_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
 TABLE_ACTIONS = [
@@ -35,21 +35,20 @@ class HealthCheck(TypedDict):
     command: Sequence[str]
     """Such as ["CMD-SHELL", "curl -f http://localhost:8080/health || exit 1"]."""
     interval_seconds: int
+    """Seconds between checks."""
     timeout_seconds: int
+    """Seconds a check may take before it counts as failed."""
     retries: int
+    """Consecutive failures that make the container unhealthy."""
     start_period_seconds: int
     """Failures in this time after start do not count."""
 
 
 class TaskArgs(TypedDict):
-    name_prefix: str
-    """`<project>-<environment>`: the family, role and log group names start with it."""
+    platform: Platform
+    """Name prefix, region, account, keys, log retention and protection."""
     name: str
     """The service's or job's name: the container's name and the end of the family name."""
-    region: str
-    """The stack's region, for the awslogs driver and ARNs."""
-    account_id: str
-    """The stack's AWS account, for ARNs and the roles' trust conditions."""
     project_path: str
     """`/<project>/<environment>`: the execution role reads the SSM parameters under it."""
     image: str
@@ -77,14 +76,6 @@ class TaskArgs(TypedDict):
     log_datetime_format: str | None
     """`awslogs-datetime-format`: a line starting with it begins a new event, so multi-line
     stack traces stay one event. None: every line is an event."""
-    log_retention_days: int
-    """Retention of the log group."""
-    logs_kms_key_arn: pulumi.Input[str]
-    """The logs key, which encrypts the log group."""
-    secrets_kms_key_arn: pulumi.Input[str]
-    """The secrets key: the execution role decrypts the parameters and secrets with it."""
-    data_kms_key_arn: pulumi.Input[str]
-    """The data key: the task role uses it for its tables and buckets."""
     table_arns: Sequence[pulumi.Input[str]]
     """DynamoDB tables the task reads and writes (and their indexes)."""
     bucket_arns: Sequence[pulumi.Input[str]]
@@ -100,25 +91,31 @@ class Task(pulumi.ComponentResource):
     limited to its tables and buckets and to ECS Exec."""
 
     task_definition_arn: pulumi.Output[str]
+    """The task definition revision this stack created."""
     latest_task_definition_arn: pulumi.Output[str]
     """The ARN without a revision: whatever revision was registered last (by a deployment too)."""
     family: pulumi.Output[str]
+    """The task definition family."""
     container_name: pulumi.Output[str]
+    """The task's one essential container."""
     execution_role_arn: pulumi.Output[str]
+    """Role ECS uses to pull the image, write logs and read the secrets."""
     task_role_arn: pulumi.Output[str]
+    """Role the container's code runs as."""
     log_group_name: pulumi.Output[str]
+    """The container's log group."""
 
     def __init__(
         self, name: str, args: TaskArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("webplatform:compute:Task", name, None, opts)
         self._name = name
-        physical = f"{args['name_prefix']}-{args['name']}"
+        physical = f"{args['platform']['name_prefix']}-{args['name']}"
         log_group = aws.cloudwatch.LogGroup(
             name,
-            name=f"/ecs/{args['name_prefix']}/{args['name']}",
-            retention_in_days=args["log_retention_days"],
-            kms_key_id=args["logs_kms_key_arn"],
+            name=f"/ecs/{args['platform']['name_prefix']}/{args['name']}",
+            retention_in_days=args["platform"]["log_retention_days"],
+            kms_key_id=args["platform"]["logs_key_arn"],
             opts=pulumi.ResourceOptions(parent=self),
         )
         secrets: pulumi.Output[dict[str, str]] = pulumi.Output.from_input(args["secrets"])  # type: ignore[arg-type]
@@ -134,7 +131,7 @@ class Task(pulumi.ComponentResource):
             role=execution_role.id,
             policy=pulumi.Output.all(
                 secrets=secrets.apply(lambda s: list(s.values())),
-                key=args["secrets_kms_key_arn"],
+                key=args["platform"]["secrets_key_arn"],
             ).apply(lambda v: json.dumps(execution_policy(args, v["secrets"], v["key"]))),
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -145,11 +142,17 @@ class Task(pulumi.ComponentResource):
             policy=pulumi.Output.all(
                 tables=pulumi.Output.all(*args["table_arns"]),
                 buckets=pulumi.Output.all(*args["bucket_arns"]),
-                key=args["data_kms_key_arn"],
+                key=args["platform"]["data_key_arn"],
                 exec_logs=args.get("exec_log_group_arn"),
             ).apply(
                 lambda v: json.dumps(
-                    task_policy(args["region"], v["tables"], v["buckets"], v["key"], v["exec_logs"])
+                    task_policy(
+                        args["platform"]["region"],
+                        v["tables"],
+                        v["buckets"],
+                        v["key"],
+                        v["exec_logs"],
+                    )
                 )
             ),
             opts=pulumi.ResourceOptions(parent=self),
@@ -194,11 +197,10 @@ class Task(pulumi.ComponentResource):
     def _role(self, kind: str, role_name: str, args: TaskArgs, source_arn: bool) -> aws.iam.Role:
         """A role only ECS tasks of this account (and, for the task role, only tasks this
         account's ECS started) can assume."""
-        condition: dict[str, Any] = {"StringEquals": {"aws:SourceAccount": args["account_id"]}}
+        region, account = args["platform"]["region"], args["platform"]["account_id"]
+        condition: dict[str, Any] = {"StringEquals": {"aws:SourceAccount": account}}
         if source_arn:
-            condition["ArnLike"] = {
-                "aws:SourceArn": f"arn:aws:ecs:{args['region']}:{args['account_id']}:*"
-            }
+            condition["ArnLike"] = {"aws:SourceArn": f"arn:aws:ecs:{region}:{account}:*"}
         return aws.iam.Role(
             f"{self._name}-{kind}",
             name=role_name,
@@ -230,7 +232,7 @@ def secret_resource(value_from: str) -> str:
 def execution_policy(args: TaskArgs, secrets: Sequence[str], key_arn: str) -> dict[str, Any]:
     """Read the stack's parameters (and any other parameter the task names), exactly the
     Secrets Manager secrets the task names, and decrypt them with the secrets key."""
-    region, account = args["region"], args["account_id"]
+    region, account = args["platform"]["region"], args["platform"]["account_id"]
     prefix = ssm_parameter_arn(region, account, f"{args['project_path']}/")
     others = sorted({s for s in secrets if ":ssm:" in s and not s.startswith(prefix)})
     parameters = [prefix + "*", *others]
@@ -328,7 +330,7 @@ def container_definition(
     """The task's one essential container, as ECS's container definition JSON."""
     options: dict[str, pulumi.Input[str]] = {
         "awslogs-group": log_group,
-        "awslogs-region": args["region"],
+        "awslogs-region": args["platform"]["region"],
         "awslogs-stream-prefix": args["name"],
     }
     if args["log_datetime_format"]:

@@ -1,7 +1,5 @@
 """The alerts topic: where alarms and failed jobs notify operators."""
 
-from __future__ import annotations
-
 from typing import TypedDict
 
 import pulumi
@@ -22,11 +20,12 @@ class Alerts(pulumi.ComponentResource):
     publish to. Subscriptions (e-mail, chat) are added by whoever operates the stack."""
 
     topic_arn: pulumi.Output[str]
+    """The topic's ARN."""
 
     def __init__(
         self, name: str, args: AlertsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("webplatform:observability:Alerts", name, None, opts)
+        super().__init__("webplatform:foundation:Alerts", name, None, opts)
         topic = aws.sns.Topic(
             name,
             name=f"{args['name_prefix']}-alerts",

@@ -2,8 +2,6 @@
 its own parameter group, encrypted log groups, a password RDS manages in Secrets Manager, and
 a writer plus readers spread over the zones."""
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 from typing import TypedDict
 
@@ -11,6 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.network import security_group_rule
+from components.platform import Platform
 
 SERVERLESS = "db.serverless"
 CA_CERTIFICATE = "rds-ca-rsa2048-g1"
@@ -26,9 +25,9 @@ LOG_EXPORTS = {
 MYSQL_AUDIT_EVENTS = "CONNECT,QUERY_DCL,QUERY_DDL"
 
 
-class DatabaseArgs(TypedDict):
-    name_prefix: str
-    """`<project>-<environment>`: the cluster is `<name_prefix>-db`."""
+class DatabaseSettings(TypedDict):
+    """What the stack config says of the database."""
+
     engine: str
     """"aurora-postgresql" or "aurora-mysql"."""
     engine_version: str
@@ -42,14 +41,6 @@ class DatabaseArgs(TypedDict):
     """Serverless v2 maximum, in ACUs (used with db.serverless only)."""
     instances: int
     """Writer plus readers; instance n sits in zone n (mod the number of zones)."""
-    availability_zones: Sequence[str]
-    """Zones to spread the instances over, in order: the writer goes in the first."""
-    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
-    """The data subnets, one per zone."""
-    security_group_id: pulumi.Input[str]
-    """The network's data group, which the cluster sits in."""
-    client_security_group_ids: Sequence[pulumi.Input[str]]
-    """Groups admitted on the engine port (the app group; the operation host later)."""
     port: int
     """Engine port: 5432 for PostgreSQL, 3306 for MySQL."""
     database_name: str
@@ -70,16 +61,21 @@ class DatabaseArgs(TypedDict):
     """Statements slower than this are logged."""
     time_zone: str
     """IANA time zone of the server, such as Asia/Tokyo."""
-    data_kms_key_arn: pulumi.Input[str]
-    """Encrypts storage, snapshots and Performance Insights."""
-    secrets_kms_key_arn: pulumi.Input[str]
-    """Encrypts the master user secret."""
-    logs_kms_key_arn: pulumi.Input[str]
-    """Encrypts the exported log groups."""
-    log_retention_days: int
-    """Retention of the exported log groups."""
-    protect: bool
-    """Pulumi `protect` on the cluster and its instances."""
+
+
+class DatabaseArgs(TypedDict):
+    platform: Platform
+    """Name prefix, region, account, keys, log retention and protection."""
+    settings: DatabaseSettings
+    """What the stack config says of the database."""
+    availability_zones: Sequence[str]
+    """Zones to spread the instances over, in order: the writer goes in the first."""
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """The data subnets, one per zone."""
+    security_group_id: pulumi.Input[str]
+    """The network's data group, which the cluster sits in."""
+    client_security_group_ids: Sequence[pulumi.Input[str]]
+    """Groups admitted on the engine port (the app group; the operation host later)."""
 
 
 def parameter_family(engine: str, version: str) -> str:
@@ -93,22 +89,22 @@ def parameter_family(engine: str, version: str) -> str:
 
 def cluster_parameters(args: DatabaseArgs) -> dict[str, str]:
     """The cluster parameters: TLS only, the server's time zone and the slow query log."""
-    if args["engine"] == "aurora-mysql":
+    if args["settings"]["engine"] == "aurora-mysql":
         return {
             "character_set_server": "utf8mb4",
             "collation_server": "utf8mb4_0900_ai_ci",
-            "time_zone": args["time_zone"],
+            "time_zone": args["settings"]["time_zone"],
             "require_secure_transport": "ON",
             "log_output": "FILE",
             "slow_query_log": "1",
-            "long_query_time": f"{args['slow_query_seconds']:g}",
+            "long_query_time": f"{args['settings']['slow_query_seconds']:g}",
             "server_audit_logging": "1",
             "server_audit_events": MYSQL_AUDIT_EVENTS,
         }
     return {
         "rds.force_ssl": "1",
-        "log_min_duration_statement": str(int(args["slow_query_seconds"] * 1000)),
-        "timezone": args["time_zone"],
+        "log_min_duration_statement": str(int(args["settings"]["slow_query_seconds"] * 1000)),
+        "timezone": args["settings"]["time_zone"],
     }
 
 
@@ -125,20 +121,22 @@ class Database(pulumi.ComponentResource):
     reader_endpoint: pulumi.Output[str]
     """Reader endpoint, balanced over the readers (the writer when there are none)."""
     port: pulumi.Output[int]
+    """The engine's port."""
     master_secret_arn: pulumi.Output[str]
     """Secrets Manager secret holding the master user's credentials (managed by RDS)."""
     cluster_identifier: pulumi.Output[str]
+    """The cluster's identifier."""
 
     def __init__(
         self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("webplatform:data:Database", name, None, opts)
         self._name = name
-        prefix = args["name_prefix"]
-        engine = args["engine"]
+        prefix = args["platform"]["name_prefix"]
+        engine = args["settings"]["engine"]
         identifier = f"{prefix}-db"
-        serverless = args["instance_class"] == SERVERLESS
-        keeps_snapshot = args["deletion_protection"]
+        serverless = args["settings"]["instance_class"] == SERVERLESS
+        keeps_snapshot = args["settings"]["deletion_protection"]
 
         subnet_group = aws.rds.SubnetGroup(
             name,
@@ -156,12 +154,12 @@ class Database(pulumi.ComponentResource):
                 f"{label} from client group {i}",
                 pulumi.ResourceOptions(parent=self),
                 ip_protocol="tcp",
-                from_port=args["port"],
-                to_port=args["port"],
+                from_port=args["settings"]["port"],
+                to_port=args["settings"]["port"],
                 referenced_security_group_id=client,
             )
 
-        family = parameter_family(engine, args["engine_version"])
+        family = parameter_family(engine, args["settings"]["engine_version"])
         parameter_group = aws.rds.ClusterParameterGroup(
             name,
             # The family is in the name, so a major upgrade makes a new group beside the old.
@@ -182,8 +180,8 @@ class Database(pulumi.ComponentResource):
             aws.cloudwatch.LogGroup(
                 f"{name}-{log_type}",
                 name=f"/aws/rds/cluster/{identifier}/{log_type}",
-                retention_in_days=args["log_retention_days"],
-                kms_key_id=args["logs_kms_key_arn"],
+                retention_in_days=args["platform"]["log_retention_days"],
+                kms_key_id=args["platform"]["logs_key_arn"],
                 opts=pulumi.ResourceOptions(parent=self),
             )
             for log_type in log_types
@@ -193,45 +191,46 @@ class Database(pulumi.ComponentResource):
             name,
             cluster_identifier=identifier,
             engine=engine,
-            engine_version=args["engine_version"],
+            engine_version=args["settings"]["engine_version"],
             engine_mode="provisioned",
             serverlessv2_scaling_configuration=(
                 aws.rds.ClusterServerlessv2ScalingConfigurationArgs(
-                    min_capacity=args["min_capacity"], max_capacity=args["max_capacity"]
+                    min_capacity=args["settings"]["min_capacity"],
+                    max_capacity=args["settings"]["max_capacity"],
                 )
                 if serverless
                 else None
             ),
-            database_name=args["database_name"],
-            master_username=args["master_username"],
+            database_name=args["settings"]["database_name"],
+            master_username=args["settings"]["master_username"],
             manage_master_user_password=True,
-            master_user_secret_kms_key_id=args["secrets_kms_key_arn"],
+            master_user_secret_kms_key_id=args["platform"]["secrets_key_arn"],
             iam_database_authentication_enabled=True,
             storage_encrypted=True,
-            kms_key_id=args["data_kms_key_arn"],
+            kms_key_id=args["platform"]["data_key_arn"],
             db_subnet_group_name=subnet_group.name,
             vpc_security_group_ids=[args["security_group_id"]],
             db_cluster_parameter_group_name=parameter_group.name,
-            port=args["port"],
+            port=args["settings"]["port"],
             enabled_cloudwatch_logs_exports=log_types,
-            backup_retention_period=args["backup_retention_days"],
-            preferred_backup_window=args["backup_window"],
-            preferred_maintenance_window=args["maintenance_window"],
+            backup_retention_period=args["settings"]["backup_retention_days"],
+            preferred_backup_window=args["settings"]["backup_window"],
+            preferred_maintenance_window=args["settings"]["maintenance_window"],
             copy_tags_to_snapshot=True,
-            deletion_protection=args["deletion_protection"],
+            deletion_protection=args["settings"]["deletion_protection"],
             skip_final_snapshot=not keeps_snapshot,
             final_snapshot_identifier=f"{identifier}-final" if keeps_snapshot else None,
             # Where the cluster is kept on delete, so are its automated backups.
             delete_automated_backups=not keeps_snapshot,
             allow_major_version_upgrade=False,
             opts=pulumi.ResourceOptions(
-                parent=self, protect=args["protect"], depends_on=log_groups
+                parent=self, protect=args["platform"]["protect"], depends_on=log_groups
             ),
         )
 
         zones = list(args["availability_zones"])
         instances: list[aws.rds.ClusterInstance] = []
-        for i in range(args["instances"]):
+        for i in range(args["settings"]["instances"]):
             # Aurora makes the first instance created the writer: the readers wait for it.
             instances.append(
                 aws.rds.ClusterInstance(
@@ -240,20 +239,20 @@ class Database(pulumi.ComponentResource):
                     cluster_identifier=cluster.cluster_identifier,
                     engine=aws.rds.EngineType(engine),
                     engine_version=cluster.engine_version,
-                    instance_class=args["instance_class"],
+                    instance_class=args["settings"]["instance_class"],
                     availability_zone=zones[i % len(zones)],
                     db_subnet_group_name=subnet_group.name,
                     publicly_accessible=False,
                     ca_cert_identifier=CA_CERTIFICATE,
                     performance_insights_enabled=True,
-                    performance_insights_kms_key_id=args["data_kms_key_arn"],
+                    performance_insights_kms_key_id=args["platform"]["data_key_arn"],
                     performance_insights_retention_period=PERFORMANCE_INSIGHTS_DAYS,
-                    auto_minor_version_upgrade=args["auto_minor_version_upgrade"],
-                    preferred_maintenance_window=args["maintenance_window"],
+                    auto_minor_version_upgrade=args["settings"]["auto_minor_version_upgrade"],
+                    preferred_maintenance_window=args["settings"]["maintenance_window"],
                     copy_tags_to_snapshot=True,
                     promotion_tier=0 if i == 0 else 1,
                     opts=pulumi.ResourceOptions(
-                        parent=self, protect=args["protect"], depends_on=instances[:1]
+                        parent=self, protect=args["platform"]["protect"], depends_on=instances[:1]
                     ),
                 )
             )

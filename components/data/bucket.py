@@ -1,11 +1,9 @@
 """One S3 bucket as every layer declares it: private, encrypted, TLS-only, owner-enforced,
 versioned unless it holds logs, with lifecycle rules where it keeps objects for a while."""
 
-from __future__ import annotations
-
 import re
 from collections.abc import Sequence
-from typing import Any, Literal, NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -21,7 +19,7 @@ class BucketArgs(TypedDict):
     bucket_name: str
     """Physical name, globally unique: 3 to 63 lowercase letters, digits and hyphens, starting
     and ending with a letter or digit (no dots: they break TLS to virtual-hosted endpoints)."""
-    encryption: NotRequired[Literal["kms", "s3"]]
+    encryption: NotRequired[str]
     """Default encryption: "kms" (the default; SSE-KMS with `kms_key_arn` and a bucket key) or
     "s3" (SSE-S3, AES256) for writers that cannot use KMS, such as ALB access logs. The
     encryption policy accepts "s3" only for buckets whose logical name matches `sseS3Buckets`."""
@@ -37,7 +35,7 @@ class BucketArgs(TypedDict):
     noncurrent_expire_days: NotRequired[int | None]
     """Delete replaced and deleted versions this many days after they stop being current
     (versioned buckets only; default: keep them)."""
-    object_ownership: NotRequired[Literal["BucketOwnerEnforced", "BucketOwnerPreferred"]]
+    object_ownership: NotRequired[str]
     """Object ownership: "BucketOwnerEnforced" (the default: ACLs disabled) or
     "BucketOwnerPreferred" for a service that still writes with ACLs."""
     policy_statements: NotRequired[Sequence[pulumi.Input[dict[str, Any]]]]
@@ -82,6 +80,7 @@ class Bucket(pulumi.ComponentResource):
     bucket: pulumi.Output[str]
     """The bucket's name."""
     arn: pulumi.Output[str]
+    """The bucket's ARN."""
     regional_domain_name: pulumi.Output[str]
     """`<name>.s3.<region>.amazonaws.com`, the origin domain for CloudFront."""
 

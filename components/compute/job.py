@@ -2,8 +2,6 @@
 with retries, an encrypted dead-letter queue, a role that may start only that task, and a
 notification to the alerts topic when the task exits with an error."""
 
-from __future__ import annotations
-
 import json
 from collections.abc import Sequence
 from typing import Any, TypedDict
@@ -12,17 +10,41 @@ import pulumi
 import pulumi_aws as aws
 
 from components.base import dead_letter_queue
+from components.platform import Platform
+
+
+class JobSettings(TypedDict):
+    """What the stack config says of one job."""
+
+    schedule: str
+    """`cron(...)` or `rate(...)`, EventBridge Scheduler syntax."""
+    time_zone: str
+    """IANA time zone the schedule is read in."""
+    service: str | None
+    """Run this service's task with `command`; None: the job has its own image."""
+    image: str | None
+    """The job's own image, when it runs no service's task."""
+    architecture: str
+    """The own image's platform: arm64 or x86_64."""
+    cpu: int
+    """Fargate CPU units of the own task."""
+    memory: int
+    """Fargate memory in MiB of the own task."""
+    command: Sequence[str] | None
+    """The command the job runs."""
+    retries: int
+    """Times the scheduler retries a start that failed."""
+    max_event_age_seconds: int
+    """How long the scheduler keeps retrying a start."""
+    enabled: bool
+    """Whether the schedule runs."""
 
 
 class ScheduledJobArgs(TypedDict):
-    name_prefix: str
-    """`<project>-<environment>`: the schedule is `<name_prefix>-<name>`."""
+    platform: Platform
+    """Name prefix, region, account, keys, log retention and protection."""
     name: str
     """The job's short name, from the config."""
-    region: str
-    """The stack's region, for ARNs in the role's policy."""
-    account_id: str
-    """The stack's AWS account, to scope the role's trust."""
     cluster_arn: pulumi.Input[str]
     """The ECS cluster the task runs in."""
     schedule: str
@@ -52,8 +74,6 @@ class ScheduledJobArgs(TypedDict):
     """The app subnets."""
     security_group_ids: Sequence[pulumi.Input[str]]
     """The app security group."""
-    data_kms_key_arn: pulumi.Input[str]
-    """KMS key that encrypts the dead-letter queue."""
     alerts_topic_arn: pulumi.Input[str]
     """SNS topic told when a run exits with an error."""
 
@@ -62,6 +82,7 @@ class ScheduledJob(pulumi.ComponentResource):
     """An ECS task on a schedule, with retries, a dead-letter queue and failure alerts."""
 
     schedule_name: pulumi.Output[str]
+    """The EventBridge Scheduler schedule."""
     dead_letter_queue_arn: pulumi.Output[str]
     """Runs the scheduler could not start after every retry land here."""
     role_arn: pulumi.Output[str]
@@ -71,11 +92,11 @@ class ScheduledJob(pulumi.ComponentResource):
         self, name: str, args: ScheduledJobArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("webplatform:compute:ScheduledJob", name, None, opts)
-        job_name = f"{args['name_prefix']}-{args['name']}"
-        region, account = args["region"], args["account_id"]
+        job_name = f"{args['platform']['name_prefix']}-{args['name']}"
+        region, account = args["platform"]["region"], args["platform"]["account_id"]
 
         queue = dead_letter_queue(
-            f"{name}-dlq", f"{job_name}-job-dlq", args["data_kms_key_arn"], self
+            f"{name}-dlq", f"{job_name}-job-dlq", args["platform"]["data_key_arn"], self
         )
         role = aws.iam.Role(
             name,
@@ -100,7 +121,7 @@ class ScheduledJob(pulumi.ComponentResource):
                     cluster_arn=args["cluster_arn"],
                     passed_roles=[args["execution_role_arn"], args["task_role_arn"]],
                     queue_arn=queue.arn,
-                    data_kms_key_arn=args["data_kms_key_arn"],
+                    data_kms_key_arn=args["platform"]["data_key_arn"],
                 )
             ),
             opts=pulumi.ResourceOptions(parent=self),

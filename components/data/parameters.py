@@ -1,8 +1,6 @@
 """SSM parameters the services read by `valueFrom`: the stack's secret app settings and the
 data layer's endpoints, all SecureString under `/<project>/<environment>/<service>/<NAME>`."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from typing import TypedDict
 
@@ -10,20 +8,21 @@ import pulumi
 import pulumi_aws as aws
 
 from components.base import output_dict
+from components.platform import Platform
 
 SHARED = "shared"
 """The service name under which the data layer's endpoints are kept, for every service."""
 
 
 class ParametersArgs(TypedDict):
+    platform: Platform
+    """Name prefix, region, account, keys, log retention and protection."""
     path: str
     """`/<project>/<environment>`, the start of every parameter name."""
     settings: Mapping[str, Mapping[str, pulumi.Input[str]]]
     """Secret values by service and NAME, from the stack config."""
     computed: Mapping[str, pulumi.Input[str]]
     """Values the stack computes (database and cache endpoints), by NAME, kept under `shared`."""
-    kms_key_arn: pulumi.Input[str]
-    """The secrets key."""
 
 
 class Parameters(pulumi.ComponentResource):
@@ -51,7 +50,7 @@ class Parameters(pulumi.ComponentResource):
                 f"{name}-{service}-{key.lower().replace('_', '-')}",
                 name=parameter_name,
                 type="SecureString",
-                key_id=args["kms_key_arn"],
+                key_id=args["platform"]["secrets_key_arn"],
                 value=value,
                 description=f"{key} for {service}",
                 opts=pulumi.ResourceOptions(parent=self),

@@ -2,17 +2,16 @@
 its own log group, X-Ray tracing, an encrypted dead-letter queue for asynchronous
 invocations, and a role that reaches only those."""
 
-from __future__ import annotations
-
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal, NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
 
 from components.base import dead_letter_queue
+from components.platform import Platform
 
 # Left out of a code archive: test modules and interpreter caches, which would otherwise
 # change the archive's hash (and redeploy the function) whenever the tests run.
@@ -20,15 +19,9 @@ EXCLUDED_DIRS = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", "
 EXCLUDED_SUFFIXES = (".pyc", ".pyo")
 
 
-class FunctionArgs(TypedDict):
-    name_prefix: str
-    """`<project>-<environment>`: the function is `<name_prefix>-<name>`."""
-    name: str
-    """The function's short name, from the config."""
-    region: str
-    """The stack's region, for ARNs in the role's policy."""
-    account_id: str
-    """The stack's AWS account, to scope the role's trust."""
+class FunctionSettings(TypedDict):
+    """What the stack config says of the function."""
+
     code: NotRequired[str | None]
     """A directory relative to the project root, zipped; set this or `image`."""
     image: NotRequired[str | None]
@@ -37,7 +30,7 @@ class FunctionArgs(TypedDict):
     """`module.function` for code; images name their own entry point."""
     runtime: NotRequired[str | None]
     """A supported runtime for code (checked in the config)."""
-    architecture: Literal["arm64", "x86_64"]
+    architecture: str
     """Instruction set the function runs on."""
     memory: int
     """Memory in MiB; CPU scales with it."""
@@ -49,24 +42,32 @@ class FunctionArgs(TypedDict):
     """Environment variables (not secrets: those belong in SSM parameters)."""
     vpc: NotRequired[bool]
     """Attach the function to `subnet_ids` with `security_group_ids`."""
+
+
+class FunctionArgs(TypedDict):
+    platform: Platform
+    """Name prefix, region, account, keys, log retention and protection."""
+    settings: FunctionSettings
+    """What the stack config says of the function."""
+    name: str
+    """The function's short name, from the config."""
     subnet_ids: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
     """The app subnets, when `vpc` is on."""
     security_group_ids: NotRequired[Sequence[pulumi.Input[str]]]
     """The app security group, when `vpc` is on."""
-    log_retention_days: int
-    """Retention of the function's log group."""
-    logs_kms_key_arn: pulumi.Input[str]
-    """KMS key that encrypts the log group."""
-    data_kms_key_arn: pulumi.Input[str]
-    """KMS key that encrypts the dead-letter queue."""
 
 
 class Function(pulumi.ComponentResource):
     """A Lambda function with its log group, dead-letter queue and execution role."""
 
     function_name: pulumi.Output[str]
+    """The Lambda function's name."""
     arn: pulumi.Output[str]
+    """The Lambda function's ARN."""
     role_arn: pulumi.Output[str]
+    """The function's execution role."""
+    log_group_name: pulumi.Output[str]
+    """The function's log group."""
     dead_letter_queue_arn: pulumi.Output[str]
     """Asynchronous invocations that failed every retry land here."""
 
@@ -74,19 +75,19 @@ class Function(pulumi.ComponentResource):
         self, name: str, args: FunctionArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("webplatform:compute:Function", name, None, opts)
-        function_name = f"{args['name_prefix']}-{args['name']}"
-        region, account = args["region"], args["account_id"]
-        vpc = bool(args.get("vpc"))
+        function_name = f"{args['platform']['name_prefix']}-{args['name']}"
+        region, account = args["platform"]["region"], args["platform"]["account_id"]
+        vpc = bool(args["settings"].get("vpc"))
 
         log_group = aws.cloudwatch.LogGroup(
             name,
             name=f"/aws/lambda/{function_name}",
-            retention_in_days=args["log_retention_days"],
-            kms_key_id=args["logs_kms_key_arn"],
+            retention_in_days=args["platform"]["log_retention_days"],
+            kms_key_id=args["platform"]["logs_key_arn"],
             opts=pulumi.ResourceOptions(parent=self),
         )
         queue = dead_letter_queue(
-            f"{name}-dlq", f"{function_name}-lambda-dlq", args["data_kms_key_arn"], self
+            f"{name}-dlq", f"{function_name}-lambda-dlq", args["platform"]["data_key_arn"], self
         )
         role = aws.iam.Role(
             name,
@@ -103,7 +104,7 @@ class Function(pulumi.ComponentResource):
                     log_group_arn=f"arn:aws:logs:{region}:{account}:log-group:/aws/lambda/"
                     f"{function_name}",
                     queue_arn=queue.arn,
-                    data_kms_key_arn=args["data_kms_key_arn"],
+                    data_kms_key_arn=args["platform"]["data_key_arn"],
                     vpc=vpc,
                 )
             ),
@@ -111,21 +112,21 @@ class Function(pulumi.ComponentResource):
         )
 
         package: dict[str, Any]
-        if args.get("image"):
-            package = {"package_type": "Image", "image_uri": args["image"]}
+        if args["settings"].get("image"):
+            package = {"package_type": "Image", "image_uri": args["settings"]["image"]}
         else:
             package = {
                 "package_type": "Zip",
-                "code": code_archive(str(args.get("code"))),
-                "handler": args.get("handler"),
-                "runtime": args.get("runtime"),
+                "code": code_archive(str(args["settings"].get("code"))),
+                "handler": args["settings"].get("handler"),
+                "runtime": args["settings"].get("runtime"),
             }
         optional: dict[str, Any] = {}
-        if args.get("reserved_concurrency") is not None:
-            optional["reserved_concurrent_executions"] = args["reserved_concurrency"]
-        if args.get("environment"):
+        if args["settings"].get("reserved_concurrency") is not None:
+            optional["reserved_concurrent_executions"] = args["settings"]["reserved_concurrency"]
+        if args["settings"].get("environment"):
             optional["environment"] = aws.lambda_.FunctionEnvironmentArgs(
-                variables=dict(args["environment"])
+                variables=dict(args["settings"]["environment"])
             )
         if vpc:
             optional["vpc_config"] = aws.lambda_.FunctionVpcConfigArgs(
@@ -137,9 +138,9 @@ class Function(pulumi.ComponentResource):
             name,
             name=function_name,
             role=role.arn,
-            architectures=[args["architecture"]],
-            memory_size=args["memory"],
-            timeout=args["timeout"],
+            architectures=[args["settings"]["architecture"]],
+            memory_size=args["settings"]["memory"],
+            timeout=args["settings"]["timeout"],
             tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active"),
             dead_letter_config=aws.lambda_.FunctionDeadLetterConfigArgs(target_arn=queue.arn),
             logging_config=aws.lambda_.FunctionLoggingConfigArgs(
@@ -155,12 +156,14 @@ class Function(pulumi.ComponentResource):
         self.function_name = function.name
         self.arn = function.arn
         self.role_arn = role.arn
+        self.log_group_name = log_group.name
         self.dead_letter_queue_arn = queue.arn
         self.register_outputs(
             {
                 "function_name": self.function_name,
                 "arn": self.arn,
                 "role_arn": self.role_arn,
+                "log_group_name": self.log_group_name,
                 "dead_letter_queue_arn": self.dead_letter_queue_arn,
             }
         )

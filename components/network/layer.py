@@ -1,42 +1,35 @@
 """The network layer: VPC, subnets per zone and tier, NAT, routes, NACLs, flow logs,
 VPC endpoints and the security-group chain the other layers attach to."""
 
-from __future__ import annotations
-
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, TypedDict
+from typing import Any, TypedDict
 
 import pulumi
 import pulumi_aws as aws
 
-ANYWHERE = "0.0.0.0/0"
+from components.base import output_dict
+from components.network.rules import ANYWHERE, Direction, security_group_rule, tcp
+from components.platform import Platform
+
 GATEWAY_ENDPOINTS = ("s3", "dynamodb")
 
 
 class NetworkArgs(TypedDict):
-    name_prefix: str
-    """`<project>-<environment>`, the start of every Name tag and physical name."""
-    region: str
-    """The stack's region, for endpoint service names and ARNs."""
-    account_id: str
-    """The stack's AWS account, to scope the flow-log role's trust."""
+    platform: Platform
+    """Name prefix, region, account (the flow-log role's trust), the logs key and retention."""
     cidr_block: str
     """The VPC's IPv4 CIDR."""
     availability_zones: Sequence[str]
     """One subnet per tier in each of these zones."""
     subnet_cidrs: Mapping[str, Sequence[str]]
     """CIDRs of the "public", "app" and "data" subnets, one per zone, in zone order."""
-    nat_gateways: Literal["none", "single", "perAz"]
+    nat_gateways: str
     """No NAT, one shared NAT gateway, or one per zone."""
     interface_endpoints: Sequence[str]
     """AWS services (such as "ecr.api") reached through interface endpoints."""
     flow_log_traffic: str
     """Traffic the flow log records: ALL, ACCEPT or REJECT."""
-    log_retention_days: pulumi.Input[int]
-    """Retention of the flow-log group."""
-    logs_kms_key_arn: pulumi.Input[str]
-    """KMS key that encrypts the flow-log group."""
 
 
 class Network(pulumi.ComponentResource):
@@ -47,10 +40,15 @@ class Network(pulumi.ComponentResource):
     """
 
     vpc_id: pulumi.Output[str]
+    """The VPC."""
     vpc_cidr: pulumi.Output[str]
+    """The VPC's IPv4 CIDR."""
     public_subnet_ids: pulumi.Output[list[str]]
+    """Public subnets, in zone order: NAT gateways and the load balancer."""
     app_subnet_ids: pulumi.Output[list[str]]
+    """App subnets, in zone order: services, functions, jobs, the operation host."""
     data_subnet_ids: pulumi.Output[list[str]]
+    """Data subnets, in zone order: databases and caches, no route out."""
     alb_security_group_id: pulumi.Output[str]
     """Load balancer: HTTP and HTTPS from anywhere."""
     app_security_group_id: pulumi.Output[str]
@@ -59,19 +57,27 @@ class Network(pulumi.ComponentResource):
     """Databases and caches: the data layer admits the app group on its engine ports."""
     endpoints_security_group_id: pulumi.Output[str]
     """Interface endpoints: HTTPS from inside the VPC."""
+    security_group_ids: pulumi.Output[dict[str, str]]
+    """The four groups by tier: alb, app, data, endpoints."""
+    route_table_ids: pulumi.Output[dict[str, Any]]
+    """Route tables: public (one), app (one per zone), data (one)."""
     public_route_table_id: pulumi.Output[str]
+    """Route table of the public subnets (internet gateway)."""
     app_route_table_ids: pulumi.Output[list[str]]
+    """Route table per zone of the app subnets (that zone's NAT)."""
     data_route_table_id: pulumi.Output[str]
+    """Route table of the data subnets (no route out)."""
     nat_public_ips: pulumi.Output[list[str]]
     """Addresses the app tier reaches the internet from, for partners' allowlists."""
     flow_log_group_name: pulumi.Output[str]
+    """Log group of the VPC's flow logs."""
 
     def __init__(
         self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("webplatform:network:Network", name, None, opts)
         self._name = name
-        self._prefix = args["name_prefix"]
+        self._prefix = args["platform"]["name_prefix"]
         zones = list(args["availability_zones"])
 
         vpc = aws.ec2.Vpc(
@@ -130,7 +136,7 @@ class Network(pulumi.ComponentResource):
         groups = self._security_groups(vpc, args["cidr_block"])
         self._endpoints(
             vpc,
-            args["region"],
+            args["platform"]["region"],
             [t.id for t in [*app_tables, data_table]],
             [s.id for s in subnets["app"]],
             args["interface_endpoints"],
@@ -145,9 +151,17 @@ class Network(pulumi.ComponentResource):
         self.app_security_group_id = groups["app"].id
         self.data_security_group_id = groups["data"].id
         self.endpoints_security_group_id = groups["endpoints"].id
+        self.security_group_ids = output_dict({tier: group.id for tier, group in groups.items()})
         self.public_route_table_id = public_table.id
         self.app_route_table_ids = pulumi.Output.all(*[t.id for t in app_tables])
         self.data_route_table_id = data_table.id
+        self.route_table_ids = pulumi.Output.from_input(
+            {
+                "public": self.public_route_table_id,
+                "app": self.app_route_table_ids,
+                "data": self.data_route_table_id,
+            }
+        )  # type: ignore[assignment]
         self.nat_public_ips = pulumi.Output.all(*nat_ips)
         self.flow_log_group_name = flow_log_group.name
         self.register_outputs(
@@ -161,6 +175,8 @@ class Network(pulumi.ComponentResource):
                 "app_security_group_id": self.app_security_group_id,
                 "data_security_group_id": self.data_security_group_id,
                 "endpoints_security_group_id": self.endpoints_security_group_id,
+                "security_group_ids": self.security_group_ids,
+                "route_table_ids": self.route_table_ids,
                 "public_route_table_id": self.public_route_table_id,
                 "app_route_table_ids": self.app_route_table_ids,
                 "data_route_table_id": self.data_route_table_id,
@@ -342,14 +358,14 @@ class Network(pulumi.ComponentResource):
         }
         alb, app, endpoints = groups["alb"].id, groups["app"].id, groups["endpoints"].id
         rules: list[tuple[str, Direction, pulumi.Input[str], str, dict]] = [
-            ("alb-https", "ingress", alb, "HTTPS from the internet", _tcp(443, cidr=ANYWHERE)),
+            ("alb-https", "ingress", alb, "HTTPS from the internet", tcp(443, cidr=ANYWHERE)),
             ("alb-http", "ingress", alb, "HTTP from the internet, redirected to HTTPS",
-             _tcp(80, cidr=ANYWHERE)),
+             tcp(80, cidr=ANYWHERE)),
             ("app-from-alb", "ingress", app, "App ports from the load balancer",
-             _tcp(1, 65535, group=alb)),
+             tcp(1, 65535, group=alb)),
             ("endpoints-https", "ingress", endpoints, "HTTPS to AWS APIs from the VPC",
-             _tcp(443, cidr=cidr)),
-            ("alb-to-app", "egress", alb, "To app targets", _tcp(1, 65535, group=app)),
+             tcp(443, cidr=cidr)),
+            ("alb-to-app", "egress", alb, "To app targets", tcp(1, 65535, group=app)),
             ("app-to-anywhere", "egress", app, "To AWS APIs, data stores and the internet via NAT",
              {"ip_protocol": "-1", "cidr_ipv4": ANYWHERE}),
         ]  # fmt: skip
@@ -401,13 +417,14 @@ class Network(pulumi.ComponentResource):
     def _flow_log(self, vpc: aws.ec2.Vpc, args: NetworkArgs) -> aws.cloudwatch.LogGroup:
         """Flow logs to a KMS-encrypted log group, written by a role only the VPC Flow Logs
         service of this account can assume."""
-        name, region, account = self._name, args["region"], args["account_id"]
+        platform = args["platform"]
+        name, region, account = self._name, platform["region"], platform["account_id"]
         flow_log_arns = f"arn:aws:ec2:{region}:{account}:vpc-flow-log/*"
         group = aws.cloudwatch.LogGroup(
             f"{name}-flow-logs",
             name=f"/vpc/{self._prefix}/flow-logs",
-            retention_in_days=args["log_retention_days"],
-            kms_key_id=args["logs_kms_key_arn"],
+            retention_in_days=platform["log_retention_days"],
+            kms_key_id=platform["logs_key_arn"],
             opts=pulumi.ResourceOptions(parent=self),
         )
         role = aws.iam.Role(
@@ -466,37 +483,3 @@ class Network(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         return group
-
-
-Direction = Literal["ingress", "egress"]
-
-
-def security_group_rule(
-    name: str,
-    direction: Direction,
-    group_id: pulumi.Input[str],
-    description: str,
-    opts: pulumi.ResourceOptions,
-    **target: Any,
-) -> pulumi.CustomResource:
-    """One rule of a security group, as its own resource, so any layer can add its own."""
-    rule_class = (
-        aws.vpc.SecurityGroupIngressRule
-        if direction == "ingress"
-        else aws.vpc.SecurityGroupEgressRule
-    )
-    return rule_class(
-        name, security_group_id=group_id, description=description, opts=opts, **target
-    )
-
-
-def _tcp(
-    low: int,
-    high: int | None = None,
-    *,
-    cidr: str | None = None,
-    group: pulumi.Input[str] | None = None,
-) -> dict:
-    """Arguments of a TCP rule on a port or range, to a CIDR or a security group."""
-    peer = {"cidr_ipv4": cidr} if cidr else {"referenced_security_group_id": group}
-    return {"ip_protocol": "tcp", "from_port": low, "to_port": high or low, **peer}

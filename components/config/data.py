@@ -1,23 +1,16 @@
 """The data layer's part of the stack config: database, cache, tables, buckets, app settings.
 
-Tier defaults for these keys live with the others in `components.config.TIER_DEFAULTS`.
+Tier defaults for these keys live with the others in `components.config.tiers`.
 """
 
 from __future__ import annotations
 
 import re
-import zoneinfo
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    field_validator,
-    model_validator,
-)
-from pydantic.alias_generators import to_camel
+from pydantic import Field, field_validator, model_validator
+
+from components.config.base import Model, TimeZone
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 HH_MM = r"([01]\d|2[0-3]):[0-5]\d"
@@ -31,19 +24,6 @@ DEFAULT_VERSIONS = {
     "valkey": "8.0",
     "redis": "7.1",
 }
-
-
-def _check_time_zone(name: str) -> str:
-    if name not in zoneinfo.available_timezones():
-        raise ValueError(f"expected an IANA time zone such as Asia/Tokyo, got {name!r}")
-    return name
-
-
-TimeZone = Annotated[str, AfterValidator(_check_time_zone)]
-
-
-class DataModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, frozen=True)
 
 
 def _minutes(hh_mm: str) -> int:
@@ -83,7 +63,27 @@ def _check_window(value: str, pattern: re.Pattern[str], example: str, minimum: i
     return value
 
 
-class DatabaseConfig(DataModel):
+class EngineModel(Model):
+    """A data store with an engine: its version defaults per engine, its port follows it."""
+
+    if TYPE_CHECKING:
+        engine: str
+        engine_version: str | None
+
+    @property
+    def version(self) -> str:
+        return self.engine_version or DEFAULT_VERSIONS[self.engine]
+
+    @property
+    def port(self) -> int:
+        return ENGINE_PORTS[self.engine]
+
+    def settings(self) -> dict[str, Any]:
+        """What the layer component takes: every key, the version and port resolved."""
+        return {**self.model_dump(), "engine_version": self.version, "port": self.port}
+
+
+class DatabaseConfig(EngineModel):
     """`<project>:database`: the Aurora cluster."""
 
     engine: Literal["aurora-postgresql", "aurora-mysql"] = "aurora-postgresql"
@@ -149,16 +149,8 @@ class DatabaseConfig(DataModel):
             )
         return self
 
-    @property
-    def version(self) -> str:
-        return self.engine_version or DEFAULT_VERSIONS[self.engine]
 
-    @property
-    def port(self) -> int:
-        return ENGINE_PORTS[self.engine]
-
-
-class CacheConfig(DataModel):
+class CacheConfig(EngineModel):
     """`<project>:cache`: the ElastiCache replication group."""
 
     engine: Literal["valkey", "redis"] = "valkey"
@@ -179,26 +171,18 @@ class CacheConfig(DataModel):
     def _check_maintenance_window(cls, window: str) -> str:
         return _check_window(window, WEEKLY_WINDOW, "sun:20:00-sun:21:00", 60)
 
-    @property
-    def version(self) -> str:
-        return self.engine_version or DEFAULT_VERSIONS[self.engine]
-
-    @property
-    def port(self) -> int:
-        return ENGINE_PORTS[self.engine]
-
 
 AttributeType = Literal["S", "N", "B"]
 
 
-class IndexConfig(DataModel):
+class IndexConfig(Model):
     name: str = Field(pattern=r"^[a-zA-Z0-9_.-]{3,255}$")
     hash_key: str
     range_key: str | None = None
     projection: Literal["ALL", "KEYS_ONLY"] = "ALL"
 
 
-class TableConfig(DataModel):
+class TableConfig(Model):
     """One entry of `<project>:tables`: a DynamoDB table."""
 
     hash_key: str
@@ -206,7 +190,7 @@ class TableConfig(DataModel):
     attributes: dict[str, AttributeType] = Field(
         description="Every key attribute of the table and its indexes, and only those."
     )
-    global_secondary_indexes: list[IndexConfig] = []
+    global_secondary_indexes: list[IndexConfig] = Field(default_factory=list)
     ttl_attribute: str | None = None
     stream: Literal["KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES"] | None = None
     billing_mode: Literal["PAY_PER_REQUEST", "PROVISIONED"] = "PAY_PER_REQUEST"
@@ -237,7 +221,7 @@ class TableConfig(DataModel):
         return self
 
 
-class BucketsConfig(DataModel):
+class BucketsConfig(Model):
     """`<project>:buckets`: how long the log buckets keep objects."""
 
     access_logs_expire_days: int = Field(ge=1, description="ALB, CloudFront and WAF logs.")

@@ -11,8 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from components.data_config import DataModel as Model
-from components.data_config import TimeZone
+from components.config.base import Model, TimeZone
 
 ENV_NAME = r"^[A-Z][A-Z0-9_]{0,63}$"
 

@@ -1,8 +1,6 @@
 """The operation host: a small instance in an app subnet, reached only through Session Manager,
 from which operators forward ports to the database and the cache."""
 
-from __future__ import annotations
-
 import json
 import re
 from collections.abc import Sequence
@@ -12,6 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.network import security_group_rule
+from components.platform import Platform
 
 SSM_MANAGED_INSTANCE_POLICY = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
 ANYWHERE = "0.0.0.0/0"
@@ -21,19 +20,24 @@ AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-
 GRAVITON_TYPE = re.compile(r"^[a-z]+\d+g[a-z]*\.")
 
 
-class OpsHostArgs(TypedDict):
-    name_prefix: str
-    """`<project>-<environment>`: the host is named `<name_prefix>-ops-host`."""
-    vpc_id: pulumi.Input[str]
-    """The VPC of the host's security group."""
-    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
-    """The app subnets; the host runs in the first."""
+class OpsHostSettings(TypedDict):
+    """What the stack config says of the operation host."""
+
     instance_type: str
     """A small type, such as t4g.micro; Graviton types get the arm64 image."""
     root_volume_gb: int
     """Size of the encrypted gp3 root volume."""
-    data_kms_key_arn: pulumi.Input[str]
-    """KMS key that encrypts the root volume."""
+
+
+class OpsHostArgs(TypedDict):
+    platform: Platform
+    """Name prefix, region, account, keys, log retention and protection."""
+    settings: OpsHostSettings
+    """What the stack config says of the operation host."""
+    vpc_id: pulumi.Input[str]
+    """The VPC of the host's security group."""
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """The app subnets; the host runs in the first."""
     endpoints_security_group_id: pulumi.Input[str] | None
     """The interface endpoints' group, when the VPC has the SSM endpoints: Session Manager
     is reached through them. None: through NAT, on 443 to anywhere."""
@@ -52,12 +56,13 @@ class OpsHost(pulumi.ComponentResource):
     instance_id: pulumi.Output[str]
     """The `--target` of `aws ssm start-session`."""
     security_group_id: pulumi.Output[str]
+    """The host's own security group."""
 
     def __init__(
         self, name: str, args: OpsHostArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("webplatform:compute:OpsHost", name, None, opts)
-        host_name = f"{args['name_prefix']}-ops-host"
+        host_name = f"{args['platform']['name_prefix']}-ops-host"
 
         group = aws.ec2.SecurityGroup(
             f"{name}-sg",
@@ -149,8 +154,8 @@ class OpsHost(pulumi.ComponentResource):
         instance = aws.ec2.Instance(
             name,
             # Resolved by EC2 when the instance is launched: no lookup at preview time.
-            ami=f"resolve:ssm:{ami_parameter(args['instance_type'])}",
-            instance_type=args["instance_type"],
+            ami=f"resolve:ssm:{ami_parameter(args['settings']['instance_type'])}",
+            instance_type=args["settings"]["instance_type"],
             subnet_id=pulumi.Output.from_input(args["subnet_ids"]).apply(lambda ids: ids[0]),
             vpc_security_group_ids=[group.id],
             iam_instance_profile=profile.name,
@@ -160,9 +165,9 @@ class OpsHost(pulumi.ComponentResource):
             ),
             root_block_device=aws.ec2.InstanceRootBlockDeviceArgs(
                 volume_type="gp3",
-                volume_size=args["root_volume_gb"],
+                volume_size=args["settings"]["root_volume_gb"],
                 encrypted=True,
-                kms_key_id=args["data_kms_key_arn"],
+                kms_key_id=args["platform"]["data_key_arn"],
                 delete_on_termination=True,
             ),
             disable_api_termination=True,
@@ -190,3 +195,19 @@ def ami_parameter(instance_type: str) -> str:
     architecture."""
     arch = "arm64" if GRAVITON_TYPE.match(instance_type) else "x86_64"
     return AMI_PARAMETER.format(arch=arch)
+
+
+def port_forwarding(
+    instance_id: pulumi.Input[str], host: pulumi.Input[str], port: int
+) -> pulumi.Output[str]:
+    """The Session Manager command that forwards localhost:<10000 + port> through the host to
+    `host:port`."""
+    return pulumi.Output.format(
+        "aws ssm start-session --target {0} "
+        "--document-name AWS-StartPortForwardingSessionToRemoteHost "
+        "--parameters host={1},portNumber={2},localPortNumber={3}",
+        instance_id,
+        host,
+        port,
+        10000 + port,
+    )

@@ -1,12 +1,12 @@
 """The ECS cluster the services and jobs run in: Fargate and Fargate Spot, Container Insights,
 and ECS Exec sessions logged to an encrypted log group."""
 
-from __future__ import annotations
-
 from typing import TypedDict
 
 import pulumi
 import pulumi_aws as aws
+
+from components.platform import Platform
 
 
 def capacity_provider_strategy(prefer_spot: bool) -> list[dict[str, str | int]]:
@@ -17,14 +17,10 @@ def capacity_provider_strategy(prefer_spot: bool) -> list[dict[str, str | int]]:
 
 
 class ClusterArgs(TypedDict):
-    name_prefix: str
-    """`<project>-<environment>`: the cluster's name."""
+    platform: Platform
+    """Name prefix, region, account, keys, log retention and protection."""
     prefer_spot: bool
     """Make FARGATE_SPOT the cluster's default capacity provider."""
-    log_retention_days: int
-    """Retention of the ECS Exec session log group."""
-    logs_kms_key_arn: pulumi.Input[str]
-    """The logs key, which encrypts the ECS Exec session log group."""
 
 
 class Cluster(pulumi.ComponentResource):
@@ -35,7 +31,9 @@ class Cluster(pulumi.ComponentResource):
     """
 
     arn: pulumi.Output[str]
+    """The cluster's ARN."""
     name: pulumi.Output[str]
+    """The cluster's name."""
     exec_log_group_arn: pulumi.Output[str]
     """Where ECS Exec sessions are logged; task roles need to write to it."""
 
@@ -43,12 +41,12 @@ class Cluster(pulumi.ComponentResource):
         self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("webplatform:compute:Cluster", name, None, opts)
-        prefix = args["name_prefix"]
+        prefix = args["platform"]["name_prefix"]
         exec_logs = aws.cloudwatch.LogGroup(
             f"{name}-exec",
             name=f"/ecs-exec/{prefix}",
-            retention_in_days=args["log_retention_days"],
-            kms_key_id=args["logs_kms_key_arn"],
+            retention_in_days=args["platform"]["log_retention_days"],
+            kms_key_id=args["platform"]["logs_key_arn"],
             opts=pulumi.ResourceOptions(parent=self),
         )
         cluster = aws.ecs.Cluster(

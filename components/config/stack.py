@@ -9,37 +9,34 @@ defaults under them, validates the result and returns a `StackConfig`, or raises
 from __future__ import annotations
 
 import difflib
-import ipaddress
 import json
 import re
 from collections.abc import Collection, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import pulumi
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from pydantic.alias_generators import to_camel
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from components.compute_config import (
+from components.config.base import ConfigError, Model
+from components.config.compute import (
     ClusterConfig,
     FunctionConfig,
     JobConfig,
     OpsHostConfig,
     ServiceConfig,
 )
-from components.data_config import (
+from components.config.data import (
     BucketsConfig,
     CacheConfig,
     DatabaseConfig,
     TableConfig,
     check_app_settings,
 )
-
-Tier = Literal["dev", "stg", "prd"]
-NatStrategy = Literal["none", "single", "perAz"]
+from components.config.network import SUBNET_TIERS, NetworkConfig, subnet_layout
+from components.config.tiers import TIER_DEFAULTS, TIER_ZONE_COUNT, Tier
 
 DEFAULT_REGION = "ap-northeast-1"
-SUBNET_TIERS = ("public", "app", "data")
 
 # Zone letters per region, where they are not simply a, b, c (Tokyo has no "b" for new accounts).
 REGION_ZONE_LETTERS = {"ap-northeast-1": "acd"}
@@ -50,115 +47,8 @@ LOG_RETENTION_DAYS = (
     1096, 1827, 2192, 2557, 2922, 3288, 3653,
 )  # fmt: skip
 
-ALL_INTERFACE_ENDPOINTS = [
-    "ecr.api", "ecr.dkr", "logs", "ssm", "ssmmessages", "secretsmanager", "kms", "sts",
-]  # fmt: skip
 
-# Zones per tier when the stack file names none.
-TIER_ZONE_COUNT = {"dev": 2, "stg": 2, "prd": 3}
-
-# Each tier's defaults, in the shape of a stack file; the stack file overrides them key by key.
-TIER_DEFAULTS: dict[str, dict[str, Any]] = {
-    "dev": {
-        "protectStatefulResources": False,
-        "logRetentionDays": 30,
-        "network": {"natGateways": "single", "interfaceEndpoints": []},
-        "database": {
-            "minCapacity": 0.5, "maxCapacity": 2, "instances": 1, "backupRetentionDays": 1,
-            "deletionProtection": False, "autoMinorVersionUpgrade": True,
-        },
-        "cache": {"nodeType": "cache.t4g.micro", "replicas": 0, "snapshotRetentionDays": 0},
-        "buckets": {"accessLogsExpireDays": 30, "archiveToGlacierDays": 30,
-                    "archiveExpireDays": 365},
-        "cluster": {"preferSpot": True},
-        "opsHost": {"enabled": False},
-    },
-    "stg": {
-        "protectStatefulResources": False,
-        "logRetentionDays": 90,
-        "network": {"natGateways": "single", "interfaceEndpoints": ALL_INTERFACE_ENDPOINTS},
-        "database": {
-            "minCapacity": 0.5, "maxCapacity": 4, "instances": 2, "backupRetentionDays": 7,
-            "deletionProtection": True, "autoMinorVersionUpgrade": False,
-        },
-        "cache": {"nodeType": "cache.t4g.small", "replicas": 1, "snapshotRetentionDays": 1},
-        "buckets": {"accessLogsExpireDays": 90, "archiveToGlacierDays": 30,
-                    "archiveExpireDays": 731},
-        "cluster": {"preferSpot": False},
-        "opsHost": {"enabled": False},
-    },
-    "prd": {
-        "protectStatefulResources": True,
-        "logRetentionDays": 365,
-        "network": {"natGateways": "perAz", "interfaceEndpoints": ALL_INTERFACE_ENDPOINTS},
-        "database": {
-            "minCapacity": 2, "maxCapacity": 16, "instances": 2, "backupRetentionDays": 30,
-            "deletionProtection": True, "autoMinorVersionUpgrade": False,
-        },
-        "cache": {"nodeType": "cache.r7g.large", "replicas": 1, "snapshotRetentionDays": 7},
-        "buckets": {"accessLogsExpireDays": 90, "archiveToGlacierDays": 30,
-                    "archiveExpireDays": 2557},
-        "cluster": {"preferSpot": False},
-        "opsHost": {"enabled": True},
-    },
-}  # fmt: skip
-
-RFC1918 = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
-
-
-class ConfigError(pulumi.RunError):
-    """A stack file says something the program cannot use. The message is one line."""
-
-    def __init__(self, stack_file: str, key: str, problem: str) -> None:
-        super().__init__(f"{stack_file}: {key}: {problem}")
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, frozen=True)
-
-
-class NetworkConfig(_Model):
-    """`<project>:network` in the stack file."""
-
-    cidr: ipaddress.IPv4Network = Field(description="VPC CIDR: RFC1918, /16 to /28.")
-    subnet_prefix_length: int | None = Field(
-        None, ge=16, le=28, description="Prefix length of every subnet; derived from the CIDR."
-    )
-    nat_gateways: NatStrategy = Field(description="none, single, or perAz (one per zone).")
-    interface_endpoints: list[str] = Field(
-        description="AWS services reached through interface endpoints in the app subnets."
-    )
-    flow_log_traffic: Literal["ALL", "ACCEPT", "REJECT"] = "ALL"
-
-    @field_validator("cidr", mode="before")
-    @classmethod
-    def _parse_cidr(cls, value: Any) -> ipaddress.IPv4Network:
-        try:
-            return ipaddress.IPv4Network(value, strict=True)
-        except (ValueError, TypeError):
-            raise ValueError(f"expected an IPv4 CIDR such as 10.0.0.0/16, got {value!r}") from None
-
-    @field_validator("cidr")
-    @classmethod
-    def _check_cidr(cls, cidr: ipaddress.IPv4Network) -> ipaddress.IPv4Network:
-        if not any(cidr.subnet_of(block) for block in RFC1918):
-            raise ValueError(f"{cidr} is not in RFC1918 space (10/8, 172.16/12, 192.168/16)")
-        if not 16 <= cidr.prefixlen <= 28:
-            raise ValueError(f"a VPC must be /16 to /28, got /{cidr.prefixlen}")
-        return cidr
-
-    @field_validator("interface_endpoints")
-    @classmethod
-    def _check_endpoints(cls, names: list[str]) -> list[str]:
-        for name in names:
-            if not re.fullmatch(r"[a-z0-9]+([.-][a-z0-9]+)*", name):
-                raise ValueError(f"{name!r} is not an AWS service name such as 'ecr.api'")
-        if len(set(names)) != len(names):
-            raise ValueError("lists a service twice")
-        return names
-
-
-class StackConfig(_Model):
+class StackConfig(Model):
     """Everything a stack file says, after tier defaults and validation."""
 
     environment: Tier = Field(description="Environment tier; chooses the defaults.")
@@ -176,15 +66,15 @@ class StackConfig(_Model):
     network: NetworkConfig
     database: DatabaseConfig
     cache: CacheConfig
-    tables: dict[str, TableConfig] = {}
+    tables: dict[str, TableConfig] = Field(default_factory=dict)
     buckets: BucketsConfig
     app_settings: dict[str, dict[str, str]] = Field(
         {}, description="Secret settings per service, stored as SSM SecureString parameters."
     )
     cluster: ClusterConfig
-    services: dict[str, ServiceConfig] = {}
-    functions: dict[str, FunctionConfig] = {}
-    jobs: dict[str, JobConfig] = {}
+    services: dict[str, ServiceConfig] = Field(default_factory=dict)
+    functions: dict[str, FunctionConfig] = Field(default_factory=dict)
+    jobs: dict[str, JobConfig] = Field(default_factory=dict)
     ops_host: OpsHostConfig
 
     @field_validator("services", "functions", "jobs")
@@ -216,13 +106,18 @@ class StackConfig(_Model):
         return days
 
     @property
+    def parameter_path(self) -> str:
+        """`/<project>/<environment>`, the start of every SSM parameter name."""
+        return f"/{self.project}/{self.environment}"
+
+    @property
     def name_prefix(self) -> str:
         """`<project>-<environment>`, the start of every physical name."""
         return f"{self.project}-{self.environment}"
 
     def subnet_cidrs(self) -> dict[str, list[str]]:
         """Subnet CIDRs per tier, one per zone, in zone order."""
-        layout = _subnet_layout(self.network, len(self.availability_zones))
+        layout = subnet_layout(self.network, len(self.availability_zones))
         assert layout is not None, "validated in load()"
         prefix, stride = layout
         subnets = list(self.network.cidr.subnets(new_prefix=prefix))
@@ -235,22 +130,6 @@ class StackConfig(_Model):
 def default_zones(region: str, count: int) -> list[str]:
     letters = REGION_ZONE_LETTERS.get(region, "abc")
     return [region + letter for letter in letters[:count]]
-
-
-def _subnet_layout(network: NetworkConfig, zone_count: int) -> tuple[int, int] | None:
-    """(subnet prefix length, subnets reserved per tier), or None when the subnets do not fit.
-
-    Each tier reserves room for four zones when the VPC is big enough, so adding a zone later
-    does not renumber the existing subnets.
-    """
-    prefix = network.subnet_prefix_length or min(network.cidr.prefixlen + 8, 27)
-    if prefix < network.cidr.prefixlen:
-        return None
-    slots = 2 ** (prefix - network.cidr.prefixlen)
-    stride = max(zone_count, min(4, slots // len(SUBNET_TIERS)))
-    if stride * len(SUBNET_TIERS) > slots:
-        return None
-    return prefix, stride
 
 
 def load(
@@ -308,7 +187,7 @@ def load(
             "pulumi config set --secret --path 'appSettings.<service>.<NAME>' <value>",
         )
     network = config.network
-    if _subnet_layout(network, len(config.availability_zones)) is None:
+    if subnet_layout(network, len(config.availability_zones)) is None:
         key = "network.subnetPrefixLength" if network.subnet_prefix_length else "network.cidr"
         raise fail(
             key,

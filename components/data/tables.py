@@ -2,8 +2,6 @@
 data key, point-in-time recovery on, deletion protection where stateful resources are
 protected."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping, Sequence
 from typing import TypedDict
 
@@ -11,40 +9,46 @@ import pulumi
 import pulumi_aws as aws
 
 from components.base import output_dict
+from components.platform import Platform
 
 
 class IndexSpec(TypedDict):
     name: str
+    """The index name."""
     hash_key: str
+    """The index partition key."""
     range_key: str | None
+    """The index sort key, if any."""
     projection: str
     """ALL or KEYS_ONLY."""
 
 
 class TableSpec(TypedDict):
     hash_key: str
+    """The partition key attribute."""
     range_key: str | None
+    """The sort key attribute, if any."""
     attributes: Mapping[str, str]
     """Key attribute name to type: S, N or B."""
     global_secondary_indexes: Sequence[IndexSpec]
+    """Global secondary indexes."""
     ttl_attribute: str | None
+    """Attribute holding the expiry time (epoch seconds), if any."""
     stream: str | None
     """Stream view type (KEYS_ONLY, NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES), or no stream."""
     billing_mode: str
     """PAY_PER_REQUEST (on demand) or PROVISIONED."""
     read_capacity: int | None
+    """Read capacity units (PROVISIONED only)."""
     write_capacity: int | None
+    """Write capacity units (PROVISIONED only)."""
 
 
 class TablesArgs(TypedDict):
-    name_prefix: str
-    """`<project>-<environment>`: table names are `<name_prefix>-<table>`."""
+    platform: Platform
+    """Name prefix, region, account, keys, log retention and protection."""
     tables: Mapping[str, TableSpec]
     """The tables by short name."""
-    kms_key_arn: pulumi.Input[str]
-    """The data key, for server-side encryption."""
-    protect: bool
-    """Deletion protection in AWS and Pulumi `protect`."""
 
 
 class Tables(pulumi.ComponentResource):
@@ -60,7 +64,9 @@ class Tables(pulumi.ComponentResource):
     ) -> None:
         super().__init__("webplatform:data:Tables", name, None, opts)
         tables = {
-            table: self._table(f"{name}-{table}", f"{args['name_prefix']}-{table}", spec, args)
+            table: self._table(
+                f"{name}-{table}", f"{args['platform']['name_prefix']}-{table}", spec, args
+            )
             for table, spec in args["tables"].items()
         }
         self.names = output_dict({k: t.name for k, t in tables.items()})
@@ -89,11 +95,11 @@ class Tables(pulumi.ComponentResource):
             stream_enabled=spec["stream"] is not None,
             stream_view_type=spec["stream"],
             server_side_encryption=aws.dynamodb.TableServerSideEncryptionArgs(
-                enabled=True, kms_key_arn=args["kms_key_arn"]
+                enabled=True, kms_key_arn=args["platform"]["data_key_arn"]
             ),
             point_in_time_recovery=aws.dynamodb.TablePointInTimeRecoveryArgs(enabled=True),
-            deletion_protection_enabled=args["protect"],
-            opts=pulumi.ResourceOptions(parent=self, protect=args["protect"]),
+            deletion_protection_enabled=args["platform"]["protect"],
+            opts=pulumi.ResourceOptions(parent=self, protect=args["platform"]["protect"]),
         )
 
 

@@ -1,7 +1,5 @@
 """Customer-managed KMS keys, one per purpose, with rotation on and narrow key policies."""
 
-from __future__ import annotations
-
 import json
 from collections.abc import Sequence
 from typing import Any, TypedDict
@@ -35,7 +33,7 @@ class Keys(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: KeysArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("webplatform:data:Keys", name, None, opts)
+        super().__init__("webplatform:foundation:Keys", name, None, opts)
         arns: dict[str, pulumi.Output[str]] = {}
         for purpose in args["purposes"]:
             key = aws.kms.Key(

@@ -1,8 +1,6 @@
 """The cache: an ElastiCache (Valkey or Redis OSS) replication group in the data subnets, TLS
 only, with an AUTH token kept in Secrets Manager and the slow log in CloudWatch Logs."""
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 from typing import TypedDict
 
@@ -11,6 +9,7 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from components.network import security_group_rule
+from components.platform import Platform
 
 # ElastiCache takes 16 to 128 printable characters; letters and digits only keep the token
 # safe in redis:// URLs and shell commands, and 64 of them are ample.
@@ -21,9 +20,9 @@ AUTH_TOKEN_LENGTH = 64
 MAXMEMORY_POLICY = "allkeys-lru"
 
 
-class CacheArgs(TypedDict):
-    name_prefix: str
-    """`<project>-<environment>`: the replication group is `<name_prefix>-cache`."""
+class CacheSettings(TypedDict):
+    """What the stack config says of the cache."""
+
     engine: str
     """"valkey" or "redis"."""
     engine_version: str
@@ -32,14 +31,6 @@ class CacheArgs(TypedDict):
     """Node type of every cache cluster, such as cache.r7g.large."""
     replicas: int
     """Read replicas beside the primary; one or more turns on Multi-AZ automatic failover."""
-    availability_zones: Sequence[str]
-    """Zones to spread the nodes over, in order: the primary goes in the first."""
-    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
-    """The data subnets, one per zone."""
-    security_group_id: pulumi.Input[str]
-    """The network's data group, which the nodes sit in."""
-    client_security_group_ids: Sequence[pulumi.Input[str]]
-    """Groups admitted on the port (the app group)."""
     port: int
     """Port the nodes listen on (6379)."""
     snapshot_retention_days: int
@@ -48,16 +39,21 @@ class CacheArgs(TypedDict):
     """Daily snapshot window, UTC "hh:mm-hh:mm"."""
     maintenance_window: str
     """Weekly maintenance window, UTC "ddd:hh:mm-ddd:hh:mm"."""
-    data_kms_key_arn: pulumi.Input[str]
-    """Encrypts the data at rest and the snapshots."""
-    secrets_kms_key_arn: pulumi.Input[str]
-    """Encrypts the AUTH token's secret."""
-    logs_kms_key_arn: pulumi.Input[str]
-    """Encrypts the slow-log group."""
-    log_retention_days: int
-    """Retention of the slow-log group."""
-    protect: bool
-    """Pulumi `protect` on the replication group; also a final snapshot when it is deleted."""
+
+
+class CacheArgs(TypedDict):
+    platform: Platform
+    """Name prefix, region, account, keys, log retention and protection."""
+    settings: CacheSettings
+    """What the stack config says of the cache."""
+    availability_zones: Sequence[str]
+    """Zones to spread the nodes over, in order: the primary goes in the first."""
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """The data subnets, one per zone."""
+    security_group_id: pulumi.Input[str]
+    """The network's data group, which the nodes sit in."""
+    client_security_group_ids: Sequence[pulumi.Input[str]]
+    """Groups admitted on the port (the app group)."""
 
 
 def parameter_family(engine: str, version: str) -> str:
@@ -81,6 +77,7 @@ class Cache(pulumi.ComponentResource):
     reader_endpoint: pulumi.Output[str]
     """Reader endpoint address, balanced over the replicas."""
     port: pulumi.Output[int]
+    """The engine's port."""
     auth_secret_arn: pulumi.Output[str]
     """Secrets Manager secret whose value is the AUTH token."""
 
@@ -89,10 +86,10 @@ class Cache(pulumi.ComponentResource):
     ) -> None:
         super().__init__("webplatform:data:Cache", name, None, opts)
         self._name = name
-        prefix = args["name_prefix"]
-        engine = args["engine"]
+        prefix = args["platform"]["name_prefix"]
+        engine = args["settings"]["engine"]
         group_id = f"{prefix}-cache"
-        replicas = args["replicas"]
+        replicas = args["settings"]["replicas"]
         zones = list(args["availability_zones"])
         label = "Valkey" if engine == "valkey" else "Redis"
 
@@ -111,12 +108,12 @@ class Cache(pulumi.ComponentResource):
                 f"{label} from client group {i}",
                 pulumi.ResourceOptions(parent=self),
                 ip_protocol="tcp",
-                from_port=args["port"],
-                to_port=args["port"],
+                from_port=args["settings"]["port"],
+                to_port=args["settings"]["port"],
                 referenced_security_group_id=client,
             )
 
-        family = parameter_family(engine, args["engine_version"])
+        family = parameter_family(engine, args["settings"]["engine_version"])
         parameter_group = aws.elasticache.ParameterGroup(
             name,
             # The family is in the name, so a major upgrade makes a new group beside the old.
@@ -144,10 +141,10 @@ class Cache(pulumi.ComponentResource):
             f"{name}-auth-token",
             name=f"{prefix}/cache/auth-token",
             description=f"AUTH token of the {group_id} replication group",
-            kms_key_id=args["secrets_kms_key_arn"],
+            kms_key_id=args["platform"]["secrets_key_arn"],
             # Kept 30 days after deletion where the stack protects its data; elsewhere gone at
             # once, so the stack can be made again under the same name.
-            recovery_window_in_days=30 if args["protect"] else 0,
+            recovery_window_in_days=30 if args["platform"]["protect"] else 0,
             opts=pulumi.ResourceOptions(parent=self),
         )
         aws.secretsmanager.SecretVersion(
@@ -160,8 +157,8 @@ class Cache(pulumi.ComponentResource):
         slow_log = aws.cloudwatch.LogGroup(
             f"{name}-slow-log",
             name=f"/aws/elasticache/{group_id}/slow-log",
-            retention_in_days=args["log_retention_days"],
-            kms_key_id=args["logs_kms_key_arn"],
+            retention_in_days=args["platform"]["log_retention_days"],
+            kms_key_id=args["platform"]["logs_key_arn"],
             opts=pulumi.ResourceOptions(parent=self),
         )
 
@@ -171,8 +168,8 @@ class Cache(pulumi.ComponentResource):
             replication_group_id=group_id,
             description=f"{prefix} {label} cache",
             engine=engine,
-            engine_version=args["engine_version"],
-            node_type=args["node_type"],
+            engine_version=args["settings"]["engine_version"],
+            node_type=args["settings"]["node_type"],
             num_cache_clusters=1 + replicas,
             preferred_cache_cluster_azs=[zones[i % len(zones)] for i in range(1 + replicas)],
             automatic_failover_enabled=failover,
@@ -180,17 +177,17 @@ class Cache(pulumi.ComponentResource):
             transit_encryption_enabled=True,
             transit_encryption_mode="required",
             at_rest_encryption_enabled=True,
-            kms_key_id=args["data_kms_key_arn"],
+            kms_key_id=args["platform"]["data_key_arn"],
             auth_token=token.result,
             auth_token_update_strategy="ROTATE",
             subnet_group_name=subnet_group.name,
             security_group_ids=[args["security_group_id"]],
             parameter_group_name=parameter_group.name,
-            port=args["port"],
-            snapshot_retention_limit=args["snapshot_retention_days"],
-            snapshot_window=args["snapshot_window"],
-            maintenance_window=args["maintenance_window"],
-            final_snapshot_identifier=f"{group_id}-final" if args["protect"] else None,
+            port=args["settings"]["port"],
+            snapshot_retention_limit=args["settings"]["snapshot_retention_days"],
+            snapshot_window=args["settings"]["snapshot_window"],
+            maintenance_window=args["settings"]["maintenance_window"],
+            final_snapshot_identifier=f"{group_id}-final" if args["platform"]["protect"] else None,
             auto_minor_version_upgrade=True,
             log_delivery_configurations=[
                 aws.elasticache.ReplicationGroupLogDeliveryConfigurationArgs(
@@ -200,7 +197,7 @@ class Cache(pulumi.ComponentResource):
                     log_type="slow-log",
                 )
             ],
-            opts=pulumi.ResourceOptions(parent=self, protect=args["protect"]),
+            opts=pulumi.ResourceOptions(parent=self, protect=args["platform"]["protect"]),
         )
 
         self.primary_endpoint = group.primary_endpoint_address

@@ -1,15 +1,14 @@
 """The data layer's buckets: static assets for CloudFront, access logs of the edge and the load
 balancer, and the long-term log archive."""
 
-from __future__ import annotations
-
 import hashlib
 from collections.abc import Sequence
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
 
-from components.bucket import Bucket, validate_bucket_name
+from components.data.bucket import Bucket, validate_bucket_name
+from components.platform import Platform
 
 PURPOSES = ("assets", "access-logs", "log-archive")
 NONCURRENT_VERSION_DAYS = 30
@@ -44,23 +43,22 @@ ELB_LOG_DELIVERY_SERVICE = "logdelivery.elasticloadbalancing.amazonaws.com"
 LOG_DELIVERY_SERVICE = "delivery.logs.amazonaws.com"
 
 
-class StorageArgs(TypedDict):
-    name_prefix: str
-    """`<project>-<environment>`, the start of every bucket name."""
-    account_id: str
-    """The stack's AWS account: in the bucket names' suffix and the log-delivery conditions."""
-    region: str
-    """The stack's region: in the bucket names' suffix; chooses the load balancer log writer."""
-    data_kms_key_arn: pulumi.Input[str]
-    """The data key, which encrypts the assets and the log archive."""
+class BucketSettings(TypedDict):
+    """What the stack config says of the buckets' lifecycles."""
+
     access_logs_expire_days: int
     """Days the access-logs bucket keeps ALB, CloudFront and WAF logs."""
     archive_to_glacier_days: int
     """Days before log-archive objects move to Glacier."""
     archive_expire_days: int
     """Days before log-archive objects are deleted; after `archive_to_glacier_days`."""
-    protect: bool
-    """Pulumi `protect` on the buckets (true in prd)."""
+
+
+class StorageArgs(TypedDict):
+    platform: Platform
+    """Name prefix, region, account, keys, log retention and protection."""
+    settings: BucketSettings
+    """What the stack config says of the buckets' lifecycles."""
     assets_policy_statements: NotRequired[Sequence[pulumi.Input[dict[str, Any]]]]
     """Extra statements for the assets bucket policy, such as CloudFront's origin access
     control read (`s3:GetObject` on the objects for the distribution's `AWS:SourceArn`)."""
@@ -141,21 +139,29 @@ class Storage(pulumi.ComponentResource):
     """
 
     assets_bucket: pulumi.Output[str]
+    """Static files CloudFront serves."""
     assets_arn: pulumi.Output[str]
+    """The assets bucket's ARN."""
     assets_regional_domain_name: pulumi.Output[str]
     """The CloudFront origin domain of the assets bucket."""
     access_logs_bucket: pulumi.Output[str]
     """Target of ALB access logs and CloudFront / WAF log deliveries."""
     access_logs_arn: pulumi.Output[str]
+    """The access-logs bucket's ARN."""
     log_archive_bucket: pulumi.Output[str]
     """Where log persistence (Firehose) writes."""
     log_archive_arn: pulumi.Output[str]
+    """The log-archive bucket's ARN."""
 
     def __init__(
         self, name: str, args: StorageArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("webplatform:data:Storage", name, None, opts)
-        names = bucket_names(args["name_prefix"], args["account_id"], args["region"])
+        names = bucket_names(
+            args["platform"]["name_prefix"],
+            args["platform"]["account_id"],
+            args["platform"]["region"],
+        )
         child = pulumi.ResourceOptions(parent=self)
 
         assets = Bucket(
@@ -163,11 +169,11 @@ class Storage(pulumi.ComponentResource):
             {
                 "bucket_name": names["assets"],
                 "encryption": "kms",
-                "kms_key_arn": args["data_kms_key_arn"],
+                "kms_key_arn": args["platform"]["data_key_arn"],
                 "versioning": True,
                 "noncurrent_expire_days": NONCURRENT_VERSION_DAYS,
                 "policy_statements": list(args.get("assets_policy_statements", [])),
-                "protect": args["protect"],
+                "protect": args["platform"]["protect"],
             },
             opts=child,
         )
@@ -177,11 +183,13 @@ class Storage(pulumi.ComponentResource):
                 "bucket_name": names["access-logs"],
                 "encryption": "s3",
                 "versioning": False,
-                "expire_days": args["access_logs_expire_days"],
+                "expire_days": args["settings"]["access_logs_expire_days"],
                 "policy_statements": access_log_statements(
-                    f"arn:aws:s3:::{names['access-logs']}", args["account_id"], args["region"]
+                    f"arn:aws:s3:::{names['access-logs']}",
+                    args["platform"]["account_id"],
+                    args["platform"]["region"],
                 ),
-                "protect": args["protect"],
+                "protect": args["platform"]["protect"],
             },
             opts=child,
         )
@@ -190,12 +198,12 @@ class Storage(pulumi.ComponentResource):
             {
                 "bucket_name": names["log-archive"],
                 "encryption": "kms",
-                "kms_key_arn": args["data_kms_key_arn"],
+                "kms_key_arn": args["platform"]["data_key_arn"],
                 "versioning": True,
-                "transition_to_glacier_days": args["archive_to_glacier_days"],
-                "expire_days": args["archive_expire_days"],
+                "transition_to_glacier_days": args["settings"]["archive_to_glacier_days"],
+                "expire_days": args["settings"]["archive_expire_days"],
                 "noncurrent_expire_days": NONCURRENT_VERSION_DAYS,
-                "protect": args["protect"],
+                "protect": args["platform"]["protect"],
             },
             opts=child,
         )

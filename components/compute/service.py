@@ -1,24 +1,76 @@
 """A long-running ECS Fargate service: its task, its target group when it takes web traffic,
 rolling deployments with a circuit breaker, and target-tracking autoscaling."""
 
-from __future__ import annotations
-
 import hashlib
 from collections.abc import Mapping, Sequence
-from typing import NotRequired, cast
+from typing import NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
 
-from components.cluster import capacity_provider_strategy
-from components.task import Task, TaskArgs
+from components.compute.cluster import capacity_provider_strategy
+from components.compute.task import HealthCheck, Task, TaskArgs
 
 SCALE_IN_COOLDOWN = 300
 SCALE_OUT_COOLDOWN = 60
 TARGET_GROUP_NAME_LIMIT = 32
 
 
-class ServiceArgs(TaskArgs):
+class AutoscalingSettings(TypedDict):
+    """Targets of the tracking policies; None: no policy on that metric."""
+
+    cpu_percent: int | None
+    """Average CPU utilisation to hold, in percent."""
+    memory_percent: int | None
+    """Average memory utilisation to hold, in percent."""
+    requests_per_target: int | None
+    """Load balancer requests per task per minute to hold (web-facing services only)."""
+
+
+class ServiceSettings(TypedDict):
+    """What the stack config says of one service."""
+
+    image: str
+    """Image URI with a tag or digest, never `latest`."""
+    architecture: str
+    """The image's platform: arm64 or x86_64."""
+    cpu: int
+    """Fargate CPU units (256 = 0.25 vCPU)."""
+    memory: int
+    """Fargate memory in MiB, a size that goes with `cpu`."""
+    port: int | None
+    """The container port of a web-facing service; None for a worker."""
+    health_check_path: str
+    """The path the load balancer checks on a web-facing service."""
+    command: Sequence[str] | None
+    """Overrides the image's command."""
+    environment: Mapping[str, str]
+    """Plain environment variables (nothing secret)."""
+    secrets: Mapping[str, str]
+    """Variable name to an SSM parameter name or a Secrets Manager ARN, read by `valueFrom`."""
+    health_check: HealthCheck | None
+    """The container health check."""
+    desired_count: int
+    """Tasks at the first deployment."""
+    min_count: int
+    """Fewest tasks autoscaling keeps."""
+    max_count: int
+    """Most tasks autoscaling starts."""
+    autoscaling: AutoscalingSettings
+    """Target-tracking policies."""
+    readonly_root_filesystem: bool
+    """Mount the container's root filesystem read-only."""
+    log_datetime_format: str | None
+    """`awslogs-datetime-format`, so multi-line stack traces stay one event."""
+    tables: Sequence[str]
+    """DynamoDB tables (short names) the task role reads and writes."""
+    buckets: Sequence[str]
+    """Buckets (purposes) the task role reads and writes."""
+
+
+class ServiceArgs(TypedDict):
+    task: TaskArgs
+    """The service's container: image, size, port, secrets, logs and roles."""
     cluster_arn: pulumi.Input[str]
     """The cluster the service runs in (its capacity providers attached)."""
     vpc_id: pulumi.Input[str]
@@ -35,10 +87,8 @@ class ServiceArgs(TaskArgs):
     """Fewest tasks autoscaling keeps."""
     max_count: int
     """Most tasks autoscaling starts."""
-    autoscaling: Mapping[str, int | None]
-    """Targets of the tracking policies: `cpu_percent`, `memory_percent` (average
-    utilisation) and `requests_per_target` (ALB requests per task per minute); None: no policy
-    on that metric."""
+    autoscaling: AutoscalingSettings
+    """Targets of the tracking policies."""
     health_check_path: str
     """The path the load balancer checks on a web-facing service."""
     load_balancer_arn_suffix: NotRequired[pulumi.Input[str]]
@@ -62,27 +112,35 @@ class Service(pulumi.ComponentResource):
     """
 
     service_name: pulumi.Output[str]
+    """The ECS service name."""
     target_group_arn: pulumi.Output[str] | None
     """None for a service with no port."""
     target_group_arn_suffix: pulumi.Output[str] | None
     """`targetgroup/<name>/<id>`, for the load balancer's CloudWatch metrics; None with no port."""
     task_definition_arn: pulumi.Output[str]
+    """The task definition revision this stack created."""
     latest_task_definition_arn: pulumi.Output[str]
+    """The family's latest revision, whoever registered it (a deployment, for example)."""
     family: pulumi.Output[str]
+    """The task definition family."""
     container_name: pulumi.Output[str]
+    """The task's one essential container."""
     execution_role_arn: pulumi.Output[str]
+    """Role ECS uses to pull the image, write logs and read the secrets."""
     task_role_arn: pulumi.Output[str]
+    """Role the container's code runs as."""
     log_group_name: pulumi.Output[str]
+    """The container's log group."""
 
     def __init__(
         self, name: str, args: ServiceArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("webplatform:compute:Service", name, None, opts)
-        task_args = cast(TaskArgs, {k: v for k, v in args.items() if k in TaskArgs.__annotations__})
+        task_args = args["task"]
         task = Task(name, task_args, opts=pulumi.ResourceOptions(parent=self))
-        physical = f"{args['name_prefix']}-{args['name']}"
+        physical = f"{task_args['platform']['name_prefix']}-{task_args['name']}"
 
-        port = args["port"]
+        port = task_args["port"]
         target_group = None
         if port is not None:
             target_group = aws.lb.TargetGroup(
@@ -169,6 +227,7 @@ class Service(pulumi.ComponentResource):
         """A scalable target between the min and max counts, and a target-tracking policy per
         configured metric. Requests per target needs the load balancer: without
         `load_balancer_arn_suffix` that policy is left out."""
+        physical = f"{args['task']['platform']['name_prefix']}-{args['task']['name']}"
         target = aws.appautoscaling.Target(
             name,
             service_namespace="ecs",
@@ -199,7 +258,7 @@ class Service(pulumi.ComponentResource):
                 continue
             aws.appautoscaling.Policy(
                 f"{name}-{key}",
-                name=f"{args['name_prefix']}-{args['name']}-{key}",
+                name=f"{physical}-{key}",
                 policy_type="TargetTrackingScaling",
                 service_namespace=target.service_namespace,
                 scalable_dimension=target.scalable_dimension,

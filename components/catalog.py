@@ -1,0 +1,41 @@
+"""Every component of the platform: the layers and their building blocks."""
+
+import pulumi
+
+from components.compute import Compute
+from components.compute.cluster import Cluster
+from components.compute.function import Function
+from components.compute.job import ScheduledJob
+from components.compute.ops_host import OpsHost
+from components.compute.service import Service
+from components.compute.task import Task
+from components.data import Data
+from components.data.bucket import Bucket
+from components.data.cache import Cache
+from components.data.database import Database
+from components.data.parameters import Parameters
+from components.data.storage import Storage
+from components.data.tables import Tables
+from components.foundation import Foundation
+from components.foundation.alerts import Alerts
+from components.foundation.keys import Keys
+from components.network import Network
+
+LAYERS: list[type[pulumi.ComponentResource]] = [Foundation, Network, Data, Compute]
+COMPONENTS: list[type[pulumi.ComponentResource]] = [
+    *LAYERS,
+    Keys,
+    Alerts,
+    Database,
+    Cache,
+    Tables,
+    Bucket,
+    Storage,
+    Parameters,
+    Cluster,
+    Task,
+    Service,
+    Function,
+    ScheduledJob,
+    OpsHost,
+]

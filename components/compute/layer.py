@@ -1,0 +1,294 @@
+"""The compute layer: the ECS cluster, its services, Lambda functions, scheduled jobs and the
+operation host."""
+
+from collections.abc import Mapping, Sequence
+from typing import TypedDict
+
+import pulumi
+
+from components.base import output_dict, output_dicts
+from components.compute.cluster import Cluster
+from components.compute.function import Function, FunctionSettings
+from components.compute.job import JobSettings, ScheduledJob
+from components.compute.ops_host import OpsHost, OpsHostSettings
+from components.compute.service import Service, ServiceSettings
+from components.compute.task import Task, TaskArgs, ssm_parameter_arn
+from components.platform import Platform
+
+
+class ComputeArgs(TypedDict):
+    platform: Platform
+    """Name prefix, region, account, keys, log retention and protection."""
+    vpc_id: pulumi.Input[str]
+    """The network's VPC, for the target groups and the operation host."""
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """The network's app subnets: tasks, VPC functions and the operation host run there."""
+    security_group_id: pulumi.Input[str]
+    """The network's app group, which tasks and VPC functions sit in."""
+    data_security_group_id: pulumi.Input[str]
+    """The network's data group, which admits the operation host on the engine ports."""
+    endpoints_security_group_id: pulumi.Input[str] | None
+    """The interface endpoints' group, when the SSM endpoints exist (the operation host
+    reaches Session Manager through them); None: through NAT."""
+    parameter_path: str
+    """`/<project>/<environment>`: the execution roles read the parameters under it."""
+    shared_secrets: pulumi.Input[Mapping[str, pulumi.Input[str]]]
+    """What every service reads by `valueFrom`, by variable name (from the data layer)."""
+    setting_secrets: pulumi.Input[Mapping[str, Mapping[str, str]]]
+    """Each service's own app-setting parameters by service and variable name."""
+    table_arns: pulumi.Input[Mapping[str, str]]
+    """DynamoDB table ARN by short name, for the task roles."""
+    bucket_arns: pulumi.Input[Mapping[str, str]]
+    """Bucket ARN by purpose, for the task roles."""
+    database_port: int
+    """The database's port, which the operation host forwards to."""
+    cache_port: int
+    """The cache's port, which the operation host forwards to."""
+    alerts_topic_arn: pulumi.Input[str]
+    """Where failed jobs are reported."""
+    prefer_spot: bool
+    """Run tasks on FARGATE_SPOT first."""
+    services: Mapping[str, ServiceSettings]
+    """ECS services by name."""
+    functions: Mapping[str, FunctionSettings]
+    """Lambda functions by name."""
+    jobs: Mapping[str, JobSettings]
+    """Scheduled jobs by name."""
+    ops_host: OpsHostSettings | None
+    """The operation host; None: no host."""
+
+
+class Compute(pulumi.ComponentResource):
+    """Everything that runs the application's code, in the app subnets with no public IP."""
+
+    cluster_name: pulumi.Output[str]
+    """The ECS cluster."""
+    cluster_arn: pulumi.Output[str]
+    """The ECS cluster's ARN."""
+    services: pulumi.Output[dict[str, dict[str, str]]]
+    """Per service: serviceName, targetGroupArn (web-facing only), logGroup, taskFamily and
+    containerName."""
+    target_group_arns: pulumi.Output[dict[str, str]]
+    """Target group ARN by web-facing service, for the edge layer's listener rules."""
+    functions: pulumi.Output[dict[str, dict[str, str]]]
+    """Per function: name, arn and logGroup."""
+    jobs: pulumi.Output[dict[str, dict[str, str]]]
+    """Per job: scheduleName, deadLetterQueueArn, taskFamily, containerName and logGroup."""
+    dead_letter_queue_arns: pulumi.Output[list[str]]
+    """Every dead-letter queue of the layer's functions and jobs, for alarms."""
+    ops_host_instance_id: pulumi.Output[str] | None
+    """The operation host's instance; None when there is none."""
+
+    def __init__(
+        self, name: str, args: ComputeArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("webplatform:compute:Compute", name, None, opts)
+        self._args = args
+        platform = args["platform"]
+        child = pulumi.ResourceOptions(parent=self)
+        cluster = Cluster(
+            "cluster", {"platform": platform, "prefer_spot": args["prefer_spot"]}, opts=child
+        )
+        self._exec_log_group_arn = cluster.exec_log_group_arn
+
+        services = {
+            service_name: Service(
+                f"service-{service_name}",
+                {
+                    "task": self._task(service_name, settings),
+                    "cluster_arn": cluster.arn,
+                    "vpc_id": args["vpc_id"],
+                    "subnet_ids": args["subnet_ids"],
+                    "security_group_ids": [args["security_group_id"]],
+                    "prefer_spot": args["prefer_spot"],
+                    "desired_count": settings["desired_count"],
+                    "min_count": settings["min_count"],
+                    "max_count": settings["max_count"],
+                    "autoscaling": settings["autoscaling"],
+                    "health_check_path": settings["health_check_path"],
+                },
+                opts=child,
+            )
+            for service_name, settings in args["services"].items()
+        }
+        functions = {
+            function_name: Function(
+                f"function-{function_name}",
+                {
+                    "platform": platform,
+                    "settings": settings,
+                    "name": function_name,
+                    "subnet_ids": args["subnet_ids"],
+                    "security_group_ids": [args["security_group_id"]],
+                },
+                opts=child,
+            )
+            for function_name, settings in args["functions"].items()
+        }
+        jobs: dict[str, tuple[ScheduledJob, Task | Service]] = {}
+        for job_name, job in args["jobs"].items():
+            # A job on a service runs the service's task with the job's command; a job with its
+            # own image gets its own task definition, which already has the command.
+            service = job["service"]
+            runs: Task | Service
+            if service is not None:
+                runs = services[service]
+            else:
+                runs = Task(f"job-{job_name}", self._job_task(job_name, job), opts=child)
+            scheduled = ScheduledJob(
+                f"job-{job_name}",
+                {
+                    "platform": platform,
+                    "name": job_name,
+                    "cluster_arn": cluster.arn,
+                    "schedule": job["schedule"],
+                    "time_zone": job["time_zone"],
+                    "enabled": job["enabled"],
+                    "task_definition_arn": runs.latest_task_definition_arn,
+                    "family": runs.family,
+                    "container_name": runs.container_name,
+                    "execution_role_arn": runs.execution_role_arn,
+                    "task_role_arn": runs.task_role_arn,
+                    "command": job["command"] if service is not None else None,
+                    "retries": job["retries"],
+                    "max_event_age_seconds": job["max_event_age_seconds"],
+                    "subnet_ids": args["subnet_ids"],
+                    "security_group_ids": [args["security_group_id"]],
+                    "alerts_topic_arn": args["alerts_topic_arn"],
+                },
+                opts=child,
+            )
+            jobs[job_name] = (scheduled, runs)
+
+        ops_host = None
+        if args["ops_host"] is not None:
+            ops_host = OpsHost(
+                "ops-host",
+                {
+                    "platform": platform,
+                    "settings": args["ops_host"],
+                    "vpc_id": args["vpc_id"],
+                    "subnet_ids": args["subnet_ids"],
+                    "endpoints_security_group_id": args["endpoints_security_group_id"],
+                    "data_security_group_id": args["data_security_group_id"],
+                    "database_port": args["database_port"],
+                    "cache_port": args["cache_port"],
+                },
+                opts=child,
+            )
+
+        self.cluster_name = cluster.name
+        self.cluster_arn = cluster.arn
+        self.services = output_dicts(
+            {
+                service_name: {
+                    "serviceName": s.service_name,
+                    "targetGroupArn": s.target_group_arn,
+                    "logGroup": s.log_group_name,
+                    "taskFamily": s.family,
+                    "containerName": s.container_name,
+                }
+                for service_name, s in services.items()
+            }
+        )
+        self.target_group_arns = output_dict(
+            {
+                service_name: s.target_group_arn
+                for service_name, s in services.items()
+                if s.target_group_arn is not None
+            }
+        )
+        self.functions = output_dicts(
+            {
+                function_name: {"name": f.function_name, "arn": f.arn, "logGroup": f.log_group_name}
+                for function_name, f in functions.items()
+            }
+        )
+        self.jobs = output_dicts(
+            {
+                job_name: {
+                    "scheduleName": scheduled.schedule_name,
+                    "deadLetterQueueArn": scheduled.dead_letter_queue_arn,
+                    "taskFamily": runs.family,
+                    "containerName": runs.container_name,
+                    "logGroup": runs.log_group_name,
+                }
+                for job_name, (scheduled, runs) in jobs.items()
+            }
+        )
+        self.dead_letter_queue_arns = pulumi.Output.all(
+            *[f.dead_letter_queue_arn for f in functions.values()],
+            *[scheduled.dead_letter_queue_arn for scheduled, _ in jobs.values()],
+        )
+        self.ops_host_instance_id = ops_host.instance_id if ops_host else None
+        self.register_outputs(
+            {
+                "cluster_name": self.cluster_name,
+                "cluster_arn": self.cluster_arn,
+                "services": self.services,
+                "target_group_arns": self.target_group_arns,
+                "functions": self.functions,
+                "jobs": self.jobs,
+                "dead_letter_queue_arns": self.dead_letter_queue_arns,
+                "ops_host_instance_id": self.ops_host_instance_id,
+            }
+        )
+
+    def _secrets(self, owner: str, named: Mapping[str, str]) -> pulumi.Output[dict[str, str]]:
+        """A task's secrets by variable name: the data layer's shared ones, the owner's own app
+        settings, then the secrets its config names (an SSM name or a Secrets Manager ARN); a
+        later source wins."""
+        platform = self._args["platform"]
+        explicit = {
+            key: ssm_parameter_arn(platform["region"], platform["account_id"], source)
+            if source.startswith("/")
+            else source
+            for key, source in named.items()
+        }
+        return pulumi.Output.all(self._args["shared_secrets"], self._args["setting_secrets"]).apply(
+            lambda v: {**v[0], **v[1].get(owner, {}), **explicit}
+        )
+
+    def _task(self, name: str, service: ServiceSettings) -> TaskArgs:
+        tables = self._args["table_arns"]
+        buckets = self._args["bucket_arns"]
+        return {
+            "platform": self._args["platform"],
+            "name": name,
+            "project_path": self._args["parameter_path"],
+            "image": service["image"],
+            "architecture": service["architecture"],
+            "cpu": service["cpu"],
+            "memory": service["memory"],
+            "port": service["port"],
+            "command": service["command"],
+            "environment": service["environment"],
+            "secrets": self._secrets(name, service["secrets"]),
+            "health_check": service["health_check"],
+            "readonly_root_filesystem": service["readonly_root_filesystem"],
+            "log_datetime_format": service["log_datetime_format"],
+            "table_arns": [pulumi.Output.from_input(tables)[t] for t in service["tables"]],
+            "bucket_arns": [pulumi.Output.from_input(buckets)[b] for b in service["buckets"]],
+            "exec_log_group_arn": self._exec_log_group_arn,
+        }
+
+    def _job_task(self, name: str, job: JobSettings) -> TaskArgs:
+        assert job["image"] is not None, "a job without a service has its own image"
+        return {
+            "platform": self._args["platform"],
+            "name": f"job-{name}",
+            "project_path": self._args["parameter_path"],
+            "image": job["image"],
+            "architecture": job["architecture"],
+            "cpu": job["cpu"],
+            "memory": job["memory"],
+            "port": None,
+            "command": job["command"],
+            "environment": {},
+            "secrets": self._secrets(name, {}),
+            "health_check": None,
+            "readonly_root_filesystem": True,
+            "log_datetime_format": None,
+            "table_arns": [],
+            "bucket_arns": [],
+        }

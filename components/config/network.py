@@ -1,0 +1,75 @@
+"""The network layer's part of the stack config: `<project>:network`."""
+
+import ipaddress
+import re
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+
+from components.config.base import Model
+
+NatStrategy = Literal["none", "single", "perAz"]
+SUBNET_TIERS = ("public", "app", "data")
+RFC1918 = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+
+
+class NetworkConfig(Model):
+    """`<project>:network` in the stack file."""
+
+    cidr: ipaddress.IPv4Network = Field(description="VPC CIDR: RFC1918, /16 to /28.")
+    subnet_prefix_length: int | None = Field(
+        None, ge=16, le=28, description="Prefix length of every subnet; derived from the CIDR."
+    )
+    nat_gateways: NatStrategy = Field(description="none, single, or perAz (one per zone).")
+    interface_endpoints: list[str] = Field(
+        description="AWS services reached through interface endpoints in the app subnets."
+    )
+    flow_log_traffic: Literal["ALL", "ACCEPT", "REJECT"] = "ALL"
+
+    @property
+    def has_ssm_endpoints(self) -> bool:
+        """Session Manager is reachable through interface endpoints (not only through NAT)."""
+        return {"ssm", "ssmmessages"} <= set(self.interface_endpoints)
+
+    @field_validator("cidr", mode="before")
+    @classmethod
+    def _parse_cidr(cls, value: Any) -> ipaddress.IPv4Network:
+        try:
+            return ipaddress.IPv4Network(value, strict=True)
+        except (ValueError, TypeError):
+            raise ValueError(f"expected an IPv4 CIDR such as 10.0.0.0/16, got {value!r}") from None
+
+    @field_validator("cidr")
+    @classmethod
+    def _check_cidr(cls, cidr: ipaddress.IPv4Network) -> ipaddress.IPv4Network:
+        if not any(cidr.subnet_of(block) for block in RFC1918):
+            raise ValueError(f"{cidr} is not in RFC1918 space (10/8, 172.16/12, 192.168/16)")
+        if not 16 <= cidr.prefixlen <= 28:
+            raise ValueError(f"a VPC must be /16 to /28, got /{cidr.prefixlen}")
+        return cidr
+
+    @field_validator("interface_endpoints")
+    @classmethod
+    def _check_endpoints(cls, names: list[str]) -> list[str]:
+        for name in names:
+            if not re.fullmatch(r"[a-z0-9]+([.-][a-z0-9]+)*", name):
+                raise ValueError(f"{name!r} is not an AWS service name such as 'ecr.api'")
+        if len(set(names)) != len(names):
+            raise ValueError("lists a service twice")
+        return names
+
+
+def subnet_layout(network: NetworkConfig, zone_count: int) -> tuple[int, int] | None:
+    """(subnet prefix length, subnets reserved per tier), or None when the subnets do not fit.
+
+    Each tier reserves room for four zones when the VPC is big enough, so adding a zone later
+    does not renumber the existing subnets.
+    """
+    prefix = network.subnet_prefix_length or min(network.cidr.prefixlen + 8, 27)
+    if prefix < network.cidr.prefixlen:
+        return None
+    slots = 2 ** (prefix - network.cidr.prefixlen)
+    stride = max(zone_count, min(4, slots // len(SUBNET_TIERS)))
+    if stride * len(SUBNET_TIERS) > slots:
+        return None
+    return prefix, stride

@@ -1,0 +1,62 @@
+"""Each environment tier's defaults, in the shape of a stack file: one table to read.
+
+A stack file says only what differs; `components.config.stack.load` merges it over these key
+by key.
+"""
+
+from typing import Any, Literal
+
+Tier = Literal["dev", "stg", "prd"]
+
+ALL_INTERFACE_ENDPOINTS = [
+    "ecr.api", "ecr.dkr", "logs", "ssm", "ssmmessages", "secretsmanager", "kms", "sts",
+]  # fmt: skip
+
+# Zones per tier when the stack file names none.
+TIER_ZONE_COUNT = {"dev": 2, "stg": 2, "prd": 3}
+
+# Each tier's defaults, in the shape of a stack file; the stack file overrides them key by key.
+TIER_DEFAULTS: dict[str, dict[str, Any]] = {
+    "dev": {
+        "protectStatefulResources": False,
+        "logRetentionDays": 30,
+        "network": {"natGateways": "single", "interfaceEndpoints": []},
+        "database": {
+            "minCapacity": 0.5, "maxCapacity": 2, "instances": 1, "backupRetentionDays": 1,
+            "deletionProtection": False, "autoMinorVersionUpgrade": True,
+        },
+        "cache": {"nodeType": "cache.t4g.micro", "replicas": 0, "snapshotRetentionDays": 0},
+        "buckets": {"accessLogsExpireDays": 30, "archiveToGlacierDays": 30,
+                    "archiveExpireDays": 365},
+        "cluster": {"preferSpot": True},
+        "opsHost": {"enabled": False},
+    },
+    "stg": {
+        "protectStatefulResources": False,
+        "logRetentionDays": 90,
+        "network": {"natGateways": "single", "interfaceEndpoints": ALL_INTERFACE_ENDPOINTS},
+        "database": {
+            "minCapacity": 0.5, "maxCapacity": 4, "instances": 2, "backupRetentionDays": 7,
+            "deletionProtection": True, "autoMinorVersionUpgrade": False,
+        },
+        "cache": {"nodeType": "cache.t4g.small", "replicas": 1, "snapshotRetentionDays": 1},
+        "buckets": {"accessLogsExpireDays": 90, "archiveToGlacierDays": 30,
+                    "archiveExpireDays": 731},
+        "cluster": {"preferSpot": False},
+        "opsHost": {"enabled": False},
+    },
+    "prd": {
+        "protectStatefulResources": True,
+        "logRetentionDays": 365,
+        "network": {"natGateways": "perAz", "interfaceEndpoints": ALL_INTERFACE_ENDPOINTS},
+        "database": {
+            "minCapacity": 2, "maxCapacity": 16, "instances": 2, "backupRetentionDays": 30,
+            "deletionProtection": True, "autoMinorVersionUpgrade": False,
+        },
+        "cache": {"nodeType": "cache.r7g.large", "replicas": 1, "snapshotRetentionDays": 7},
+        "buckets": {"accessLogsExpireDays": 90, "archiveToGlacierDays": 30,
+                    "archiveExpireDays": 2557},
+        "cluster": {"preferSpot": False},
+        "opsHost": {"enabled": True},
+    },
+}  # fmt: skip
