@@ -1,7 +1,9 @@
 """Plumbing shared by the policies of every pack.
 
-Each pack's `__main__.py` puts this directory on `sys.path`, so the packs share one copy; keep
-`policies/` whole when copying a pack elsewhere.
+There is one copy, ``policies/policy_support.py``; each pack directory holds a relative symbolic
+link to it (``policies/<pack>/policy_support.py``), so a pack imports it from its own directory.
+``pulumi policy publish`` archives the file the link points at, so a published pack carries its
+own copy and needs nothing outside its directory.
 
 ``resource_policy`` and ``stack_policy`` build pulumi_policy policies from a small check
 function. They give every policy the same behaviour:

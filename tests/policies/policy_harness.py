@@ -28,9 +28,9 @@ from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
 POLICIES_DIR = Path(__file__).resolve().parents[2] / "policies"
 PACKS = ("tagging", "encryption", "guardrails")
-# The CLI runs each pack with its own directory first on sys.path; each pack's __main__.py
-# adds policies/ for the shared policy_support module.
-for _path in (POLICIES_DIR, *(POLICIES_DIR / pack for pack in PACKS)):
+# The CLI runs each pack with its own directory first on sys.path; each pack holds the shared
+# policy_support module (a link to policies/policy_support.py).
+for _path in (POLICIES_DIR / pack for pack in PACKS):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 

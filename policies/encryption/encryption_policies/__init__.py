@@ -1,11 +1,5 @@
 """The encryption pack's policies (imported by the pack's __main__.py and by the tests)."""
 
-import sys
-from pathlib import Path
-
-# The packs share one plumbing module, policies/policy_support.py.
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
 from . import at_rest, in_transit
 
 POLICIES = [*at_rest.POLICIES, *in_transit.POLICIES]
