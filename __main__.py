@@ -94,6 +94,7 @@ compute = Compute(
         "functions": {n: f.model_dump() for n, f in config.functions.items()},  # type: ignore[misc]
         "jobs": {n: j.model_dump() for n, j in config.jobs.items()},  # type: ignore[misc]
         "ops_host": config.ops_host.model_dump() if config.ops_host.enabled else None,  # type: ignore[typeddict-item]
+        "operator_principals": config.operators.principals,
     },
     opts=regional,
 )
@@ -128,6 +129,8 @@ pulumi.export("clusterName", compute.cluster_name)
 pulumi.export("services", compute.services)
 pulumi.export("functions", compute.functions)
 pulumi.export("jobs", compute.jobs)
+pulumi.export("operatorRoleArn", compute.operator_role_arn)
+pulumi.export("observerRoleArn", compute.observer_role_arn)
 if compute.ops_host_instance_id is not None:
     host = compute.ops_host_instance_id
     pulumi.export(

@@ -6,6 +6,7 @@ from components.compute import Compute
 from components.compute.cluster import Cluster
 from components.compute.function import Function
 from components.compute.job import ScheduledJob
+from components.compute.operators import Operators
 from components.compute.ops_host import OpsHost
 from components.compute.service import Service
 from components.compute.task import Task
@@ -38,4 +39,5 @@ COMPONENTS: list[type[pulumi.ComponentResource]] = [
     Function,
     ScheduledJob,
     OpsHost,
+    Operators,
 ]

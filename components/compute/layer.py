@@ -10,6 +10,7 @@ from components.base import output_dict, output_dicts
 from components.compute.cluster import Cluster
 from components.compute.function import Function, FunctionSettings
 from components.compute.job import JobSettings, ScheduledJob
+from components.compute.operators import Operators
 from components.compute.ops_host import OpsHost, OpsHostSettings
 from components.compute.service import Service, ServiceSettings
 from components.compute.task import Task, TaskArgs, ssm_parameter_arn
@@ -56,6 +57,8 @@ class ComputeArgs(TypedDict):
     """Scheduled jobs by name."""
     ops_host: OpsHostSettings | None
     """The operation host; None: no host."""
+    operator_principals: Sequence[str]
+    """Who may assume the operator and observer roles (with MFA); empty: this account."""
 
 
 class Compute(pulumi.ComponentResource):
@@ -78,6 +81,10 @@ class Compute(pulumi.ComponentResource):
     """Every dead-letter queue of the layer's functions and jobs, for alarms."""
     ops_host_instance_id: pulumi.Output[str] | None
     """The operation host's instance; None when there is none."""
+    operator_role_arn: pulumi.Output[str]
+    """The role for day-two work with the operations CLI."""
+    observer_role_arn: pulumi.Output[str]
+    """The read-only role for the operations CLI."""
 
     def __init__(
         self, name: str, args: ComputeArgs, opts: pulumi.ResourceOptions | None = None
@@ -177,6 +184,18 @@ class Compute(pulumi.ComponentResource):
                 opts=child,
             )
 
+        operators = Operators(
+            "operators",
+            {
+                "platform": platform,
+                "principals": args["operator_principals"],
+                "cluster_arn": cluster.arn,
+                "parameter_path": args["parameter_path"],
+                "ops_host_instance_id": ops_host.instance_id if ops_host else None,
+            },
+            opts=child,
+        )
+
         self.cluster_name = cluster.name
         self.cluster_arn = cluster.arn
         self.services = output_dicts(
@@ -221,6 +240,8 @@ class Compute(pulumi.ComponentResource):
             *[scheduled.dead_letter_queue_arn for scheduled, _ in jobs.values()],
         )
         self.ops_host_instance_id = ops_host.instance_id if ops_host else None
+        self.operator_role_arn = operators.operator_role_arn
+        self.observer_role_arn = operators.observer_role_arn
         self.register_outputs(
             {
                 "cluster_name": self.cluster_name,
@@ -231,6 +252,8 @@ class Compute(pulumi.ComponentResource):
                 "jobs": self.jobs,
                 "dead_letter_queue_arns": self.dead_letter_queue_arns,
                 "ops_host_instance_id": self.ops_host_instance_id,
+                "operator_role_arn": self.operator_role_arn,
+                "observer_role_arn": self.observer_role_arn,
             }
         )
 

@@ -223,3 +223,20 @@ class OpsHostConfig(Model):
     enabled: bool
     instance_type: str = Field("t4g.micro", pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
     root_volume_gb: int = Field(20, ge=8, le=200)
+
+
+class OperatorsConfig(Model):
+    """`<project>:operators`: who may assume the operator and observer roles (with MFA)."""
+
+    principals: list[str] = Field(
+        default_factory=list,
+        description="IAM user or role ARNs; empty: this account, as its IAM policies allow.",
+    )
+
+    @field_validator("principals")
+    @classmethod
+    def _check_principals(cls, principals: list[str]) -> list[str]:
+        for arn in principals:
+            if not re.fullmatch(r"arn:aws[a-z-]*:iam::\d{12}:(user|role)/[\w+=,.@/-]+", arn):
+                raise ValueError(f"{arn!r} is not an IAM user or role ARN")
+        return principals

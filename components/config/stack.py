@@ -23,6 +23,7 @@ from components.config.compute import (
     ClusterConfig,
     FunctionConfig,
     JobConfig,
+    OperatorsConfig,
     OpsHostConfig,
     ServiceConfig,
 )
@@ -76,6 +77,7 @@ class StackConfig(Model):
     functions: dict[str, FunctionConfig] = Field(default_factory=dict)
     jobs: dict[str, JobConfig] = Field(default_factory=dict)
     ops_host: OpsHostConfig
+    operators: OperatorsConfig = Field(default_factory=OperatorsConfig)
 
     @field_validator("services", "functions", "jobs")
     @classmethod
