@@ -250,7 +250,8 @@ def test_the_task_role_reaches_only_its_own_tables_and_buckets(prd) -> None:
     exec_logs = by_name(prd, LOG_GROUP, "cluster-exec").outputs["arn"]
     web = statements(prd, "service-web-task")
     assert set(web) == {"Tables", "Objects", "ListBuckets", "DataKey", "EcsExec",
-                        "EcsExecFindLogGroup", "EcsExecSessionLogs"}  # fmt: skip
+                        "EcsExecFindLogGroup", "EcsExecSessionLogs",
+                        "EcsExecSessionKey"}  # fmt: skip
     assert web["Tables"]["Resource"] == [
         table.format("orders"),
         table.format("orders") + "/index/*",
@@ -262,6 +263,11 @@ def test_the_task_role_reaches_only_its_own_tables_and_buckets(prd) -> None:
     assert web["DataKey"]["Condition"] == {"StringEquals": {"kms:ViaService": [
         "dynamodb.ap-northeast-1.amazonaws.com", "s3.ap-northeast-1.amazonaws.com"]}}  # fmt: skip
     assert web["EcsExecSessionLogs"]["Resource"] == f"{exec_logs}:*"
+    # The cluster encrypts Exec sessions with the logs key; the agent decrypts with it.
+    assert web["EcsExecSessionKey"] == {
+        "Sid": "EcsExecSessionKey", "Effect": "Allow", "Action": "kms:Decrypt",
+        "Resource": key_arn(prd, "logs"),
+    }  # fmt: skip
     every = [s for s in web.values() if s["Resource"] == "*"]
     assert every == [web["EcsExec"]]
     assert all(a.startswith("ssmmessages:") for a in web["EcsExec"]["Action"])
@@ -372,17 +378,43 @@ def test_autoscaling_tracks_the_configured_metrics(prd) -> None:
     assert all(p["policyType"] == "TargetTrackingScaling" for p in policies.values())
 
 
-@pytest.mark.parametrize(("tier", "provider"), [("dev", "FARGATE_SPOT"), ("prd", "FARGATE")])
-def test_dev_runs_on_spot_and_prd_on_fargate(plans, tier: str, provider: str) -> None:
+@pytest.mark.parametrize(("tier", "worker"), [("dev", "FARGATE_SPOT"), ("prd", "FARGATE")])
+def test_only_x86_tasks_run_on_spot_and_only_where_spot_is_preferred(
+    plans, tier: str, worker: str
+) -> None:
+    """dev prefers Spot, but Fargate Spot takes no ARM64 tasks (the ECS developer guide), so
+    the arm64 web service runs on FARGATE everywhere and only the x86_64 worker uses Spot."""
     plan = plans[tier]
     capacity = by_name(
         plan, "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders", "cluster"
     ).inputs
     assert capacity["capacityProviders"] == ["FARGATE", "FARGATE_SPOT"]
-    strategy = [{"capacityProvider": provider, "weight": 1, "base": 0}]
-    assert capacity["defaultCapacityProviderStrategies"] == strategy
-    for service in of_type(plan, SERVICE):
-        assert service.inputs["capacityProviderStrategies"] == strategy
+    fargate = [{"capacityProvider": "FARGATE", "weight": 1, "base": 0}]
+    assert capacity["defaultCapacityProviderStrategies"] == fargate
+    strategies = {
+        s.name: s.inputs["capacityProviderStrategies"][0]["capacityProvider"]
+        for s in of_type(plan, SERVICE)
+    }
+    assert strategies == {"service-web": "FARGATE", "service-worker": worker}
+
+
+def test_exec_gets_writable_agent_paths_under_a_read_only_root(prd) -> None:
+    """The web task's root is read-only: the ECS Exec agent gets its three paths as task
+    volumes. The worker's root is writable, so it needs none."""
+    web = by_name(prd, TASK_DEFINITION, "service-web").inputs
+    (container,) = json.loads(web["containerDefinitions"])
+    assert container["readonlyRootFilesystem"] is True
+    assert {m["containerPath"]: m["readOnly"] for m in container["mountPoints"]} == {
+        "/managed-agents": False,
+        "/var/lib/amazon/ssm": False,
+        "/var/log/amazon/ssm": False,
+    }
+    assert {v["name"] for v in web["volumes"]} == {
+        m["sourceVolume"] for m in container["mountPoints"]
+    }
+    worker = by_name(prd, TASK_DEFINITION, "service-worker").inputs
+    assert "mountPoints" not in json.loads(worker["containerDefinitions"])[0]
+    assert not worker.get("volumes")
 
 
 def test_the_cluster_has_container_insights_and_logs_exec_sessions_encrypted(prd) -> None:
@@ -390,6 +422,7 @@ def test_the_cluster_has_container_insights_and_logs_exec_sessions_encrypted(prd
     assert cluster["name"] == "webplatform-prd"
     assert cluster["settings"] == [{"name": "containerInsights", "value": "enabled"}]
     exec_config = cluster["configuration"]["executeCommandConfiguration"]
+    assert exec_config["kmsKeyId"] == key_arn(prd, "logs")
     assert exec_config["logging"] == "OVERRIDE"
     assert exec_config["logConfiguration"] == {
         "cloudWatchLogGroupName": "/ecs-exec/webplatform-prd",

@@ -93,9 +93,7 @@ class Compute(pulumi.ComponentResource):
         self._args = args
         platform = args["platform"]
         child = pulumi.ResourceOptions(parent=self)
-        cluster = Cluster(
-            "cluster", {"platform": platform, "prefer_spot": args["prefer_spot"]}, opts=child
-        )
+        cluster = Cluster("cluster", {"platform": platform}, opts=child)
         self._exec_log_group_arn = cluster.exec_log_group_arn
 
         services = {

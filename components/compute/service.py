@@ -170,7 +170,9 @@ class Service(pulumi.ComponentResource):
             cluster=args["cluster_arn"],
             task_definition=task.task_definition_arn,
             desired_count=args["desired_count"],
-            capacity_provider_strategies=capacity_provider_strategy(args["prefer_spot"]),  # type: ignore[arg-type]
+            capacity_provider_strategies=capacity_provider_strategy(
+                args["prefer_spot"], task_args["architecture"]
+            ),  # type: ignore[arg-type]
             platform_version="LATEST",
             network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
                 subnets=args["subnet_ids"],
