@@ -48,6 +48,7 @@ network = Network(
         "nat_gateways": config.network.nat_gateways,
         "interface_endpoints": config.network.interface_endpoints,
         "flow_log_traffic": config.network.flow_log_traffic,
+        "app_ports": [s.port for s in config.services.values() if s.port is not None],
     },
     opts=regional,
 )

@@ -517,3 +517,10 @@ def test_requests_per_target_scaling_once_the_load_balancer_is_known(tmp_path: P
         "resourceLabel": f"app/shop-prd/0123456789abcdef/{suffix}",
     }
     assert suffix.startswith("targetgroup/shop-prd-web/")
+
+
+def test_a_service_whose_min_is_its_max_has_no_autoscaling(plan_stack) -> None:
+    worker = {**SERVICES["worker"], "desiredCount": 1, "minCount": 1, "maxCount": 1}
+    plan = plan_stack("dev", services={"worker": worker}, tables=TABLES)
+    assert of_type(plan, SCALING_TARGET) == []
+    assert of_type(plan, SCALING_POLICY) == []

@@ -228,7 +228,10 @@ class Service(pulumi.ComponentResource):
     ) -> None:
         """A scalable target between the min and max counts, and a target-tracking policy per
         configured metric. Requests per target needs the load balancer: without
-        `load_balancer_arn_suffix` that policy is left out."""
+        `load_balancer_arn_suffix` that policy is left out. With min = max there is nothing
+        to scale: no target, no policy."""
+        if args["min_count"] == args["max_count"]:
+            return
         physical = f"{args['task']['platform']['name_prefix']}-{args['task']['name']}"
         target = aws.appautoscaling.Target(
             name,

@@ -160,6 +160,10 @@ class CacheConfig(EngineModel):
     snapshot_retention_days: int = Field(ge=0, le=35)
     snapshot_window: str = "17:00-18:00"
     maintenance_window: str = "sun:20:00-sun:21:00"
+    auto_minor_version_upgrade: bool = Field(
+        description="Apply minor engine versions in the maintenance window (dev only by default: "
+        "pin the version and upgrade on purpose elsewhere)."
+    )
 
     @field_validator("snapshot_window")
     @classmethod
