@@ -103,6 +103,12 @@ class DatabaseConfig(EngineModel):
     auto_minor_version_upgrade: bool
     slow_query_seconds: float = Field(3, gt=0, le=3600)
     time_zone: TimeZone = "Asia/Tokyo"
+    log_statement: Literal["none", "ddl", "mod", "all"] = Field(
+        "ddl", description="PostgreSQL statements always logged (schema changes by default)."
+    )
+    monitoring_interval_seconds: Literal[0, 1, 5, 10, 15, 30, 60] = Field(
+        description="Enhanced Monitoring granularity; 0 turns it off."
+    )
 
     @field_validator("engine_version")
     @classmethod

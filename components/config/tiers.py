@@ -24,6 +24,7 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
         "database": {
             "minCapacity": 0.5, "maxCapacity": 2, "instances": 1, "backupRetentionDays": 1,
             "deletionProtection": False, "autoMinorVersionUpgrade": True,
+            "monitoringIntervalSeconds": 0,
         },
         "cache": {"nodeType": "cache.t4g.micro", "replicas": 0, "snapshotRetentionDays": 0,
                   "autoMinorVersionUpgrade": True},
@@ -39,6 +40,7 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
         "database": {
             "minCapacity": 0.5, "maxCapacity": 4, "instances": 2, "backupRetentionDays": 7,
             "deletionProtection": True, "autoMinorVersionUpgrade": False,
+            "monitoringIntervalSeconds": 60,
         },
         "cache": {"nodeType": "cache.t4g.small", "replicas": 1, "snapshotRetentionDays": 1,
                   "autoMinorVersionUpgrade": False},
@@ -54,6 +56,7 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
         "database": {
             "minCapacity": 2, "maxCapacity": 16, "instances": 2, "backupRetentionDays": 30,
             "deletionProtection": True, "autoMinorVersionUpgrade": False,
+            "monitoringIntervalSeconds": 60,
         },
         "cache": {"nodeType": "cache.r7g.large", "replicas": 1, "snapshotRetentionDays": 7,
                   "autoMinorVersionUpgrade": False},
