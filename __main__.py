@@ -65,6 +65,7 @@ data = Data(
         "cache": config.cache.settings(),  # type: ignore[typeddict-item]
         "tables": {name: table.model_dump() for name, table in config.tables.items()},  # type: ignore[misc]
         "buckets": config.buckets.model_dump(),  # type: ignore[typeddict-item]
+        "backup": config.backup.settings(),  # type: ignore[typeddict-item]
         "parameter_path": config.parameter_path,
         "app_settings": config.app_settings,
     },

@@ -11,6 +11,7 @@ from components.compute.ops_host import OpsHost
 from components.compute.service import Service
 from components.compute.task import Task
 from components.data import Data
+from components.data.backup import Backup
 from components.data.bucket import Bucket
 from components.data.cache import Cache
 from components.data.database import Database
@@ -33,6 +34,7 @@ COMPONENTS: list[type[pulumi.ComponentResource]] = [
     Bucket,
     Storage,
     Parameters,
+    Backup,
     Cluster,
     Task,
     Service,

@@ -245,6 +245,26 @@ class BucketsConfig(Model):
         return self
 
 
+class BackupConfig(Model):
+    """`<project>:backup`: AWS Backup of the database and the tables into an encrypted vault."""
+
+    enabled: bool
+    schedule: str = Field("cron(0 19 * * ? *)", description="Daily start, UTC (04:00 in Tokyo).")
+    retention_days: int = Field(35, ge=1, le=36500)
+    vault_lock: bool = Field(False, description="Governance-mode lock for the retention period.")
+
+    @field_validator("schedule")
+    @classmethod
+    def _check_schedule(cls, expression: str) -> str:
+        if not re.fullmatch(r"cron\((\S+ ){5}\S+\)", expression):
+            raise ValueError(f"expected a cron(...) expression in UTC, got {expression!r}")
+        return expression
+
+    def settings(self) -> dict[str, Any] | None:
+        """What the data layer takes: the plan's settings, or None when backups are off."""
+        return self.model_dump(exclude={"enabled"}) if self.enabled else None
+
+
 SERVICE_NAME = r"^[a-z][a-z0-9-]{0,30}$"
 SETTING_NAME = r"^[A-Z][A-Z0-9_]{0,63}$"
 

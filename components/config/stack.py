@@ -28,6 +28,7 @@ from components.config.compute import (
     ServiceConfig,
 )
 from components.config.data import (
+    BackupConfig,
     BucketsConfig,
     CacheConfig,
     DatabaseConfig,
@@ -69,6 +70,7 @@ class StackConfig(Model):
     cache: CacheConfig
     tables: dict[str, TableConfig] = Field(default_factory=dict)
     buckets: BucketsConfig
+    backup: BackupConfig
     app_settings: dict[str, dict[str, str]] = Field(
         {}, description="Secret settings per service, stored as SSM SecureString parameters."
     )

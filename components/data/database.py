@@ -136,6 +136,8 @@ class Database(pulumi.ComponentResource):
     """Secrets Manager secret holding the master user's credentials (managed by RDS)."""
     cluster_identifier: pulumi.Output[str]
     """The cluster's identifier."""
+    cluster_arn: pulumi.Output[str]
+    """The cluster's ARN, for AWS Backup."""
 
     def __init__(
         self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None
@@ -292,8 +294,10 @@ class Database(pulumi.ComponentResource):
             lambda secrets: secrets[0].secret_arn or ""
         )
         self.cluster_identifier = cluster.cluster_identifier
+        self.cluster_arn = cluster.arn
         self.register_outputs(
             {
+                "cluster_arn": self.cluster_arn,
                 "endpoint": self.endpoint,
                 "reader_endpoint": self.reader_endpoint,
                 "port": self.port,

@@ -7,6 +7,7 @@ from typing import TypedDict
 import pulumi
 
 from components.base import output_dict, output_dicts
+from components.data.backup import Backup, BackupSettings
 from components.data.cache import Cache, CacheSettings
 from components.data.database import Database, DatabaseSettings
 from components.data.parameters import SHARED, Parameters
@@ -34,6 +35,8 @@ class DataArgs(TypedDict):
     """DynamoDB tables by short name."""
     buckets: BucketSettings
     """Lifecycle of the access-logs and log-archive buckets."""
+    backup: BackupSettings | None
+    """AWS Backup of the database and the tables; None: none."""
     parameter_path: str
     """`/<project>/<environment>`, the start of every SSM parameter name."""
     app_settings: Mapping[str, Mapping[str, pulumi.Input[str]]]
@@ -98,6 +101,19 @@ class Data(pulumi.ComponentResource):
         storage = Storage(
             "storage", {"platform": platform, "settings": args["buckets"]}, opts=child
         )
+        if args["backup"] is not None:
+            Backup(
+                "backup",
+                {
+                    "platform": platform,
+                    "settings": args["backup"],
+                    "resource_arns": [
+                        database.cluster_arn,
+                        *(tables.arns[table] for table in args["tables"]),
+                    ],
+                },
+                opts=child,
+            )
 
         path = args["parameter_path"]
         endpoints: dict[str, pulumi.Input[str]] = {
