@@ -93,7 +93,7 @@ compute = Compute(
         "alerts_topic_arn": foundation.alerts_topic_arn,
         "prefer_spot": config.cluster.prefer_spot,
         "services": {n: s.model_dump() for n, s in config.services.items()},  # type: ignore[misc]
-        "functions": {n: f.model_dump() for n, f in config.functions.items()},  # type: ignore[misc]
+        "functions": config.function_settings(),  # type: ignore[typeddict-item]
         "jobs": {n: j.model_dump() for n, j in config.jobs.items()},  # type: ignore[misc]
         "ops_host": config.ops_host.model_dump() if config.ops_host.enabled else None,  # type: ignore[typeddict-item]
         "operator_principals": config.operators.principals,

@@ -77,6 +77,12 @@ class StackConfig(Model):
     cluster: ClusterConfig
     services: dict[str, ServiceConfig] = Field(default_factory=dict)
     functions: dict[str, FunctionConfig] = Field(default_factory=dict)
+    function_reserved_concurrency: int | None = Field(
+        None,
+        ge=1,
+        description="Reserved concurrency of a function that names none (caps it, and keeps it "
+        "from being starved by the account's other functions).",
+    )
     jobs: dict[str, JobConfig] = Field(default_factory=dict)
     ops_host: OpsHostConfig
     operators: OperatorsConfig = Field(default_factory=OperatorsConfig)
@@ -108,6 +114,18 @@ class StackConfig(Model):
         if days not in LOG_RETENTION_DAYS:
             raise ValueError(f"CloudWatch Logs accepts {', '.join(map(str, LOG_RETENTION_DAYS))}")
         return days
+
+    def function_settings(self) -> dict[str, dict[str, Any]]:
+        """Each function's settings, with the tier's reserved concurrency where it sets none."""
+        return {
+            name: {
+                **function.model_dump(),
+                "reserved_concurrency": function.reserved_concurrency
+                if function.reserved_concurrency is not None
+                else self.function_reserved_concurrency,
+            }
+            for name, function in self.functions.items()
+        }
 
     @property
     def parameter_path(self) -> str:

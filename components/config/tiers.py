@@ -32,6 +32,7 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
                     "archiveExpireDays": 365},
         "backup": {"enabled": False},
         "cluster": {"preferSpot": True},
+        "functionReservedConcurrency": None,
         "opsHost": {"enabled": False},
     },
     "stg": {
@@ -49,6 +50,7 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
                     "archiveExpireDays": 731},
         "backup": {"enabled": True, "retentionDays": 35},
         "cluster": {"preferSpot": False},
+        "functionReservedConcurrency": None,
         "opsHost": {"enabled": False},
     },
     "prd": {
@@ -66,6 +68,7 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
                     "archiveExpireDays": 2557},
         "backup": {"enabled": True, "retentionDays": 35},
         "cluster": {"preferSpot": False},
+        "functionReservedConcurrency": 10,
         "opsHost": {"enabled": True},
     },
 }  # fmt: skip
