@@ -28,9 +28,7 @@ def test_a_key_per_purpose_rotating_and_protected_in_prd(plan_stack) -> None:
     assert set(keys) == {"keys-data", "keys-logs", "keys-secrets"}
     assert all(k.inputs["enableKeyRotation"] and k.protect for k in keys.values())
     assert not any(k.protect for k in of_type(plan_stack("dev"), "aws:kms/key:Key"))
-    statements = json.loads(keys["keys-data"].inputs["policy"])["Statement"]
-    publishers = [s for s in statements if s["Sid"].startswith("AlarmsAndEvents")]
-    assert publishers[0]["Condition"] == {"StringEquals": {"aws:SourceAccount": "222222222222"}}
+    # The data key's publisher statement is checked in detail below.
     assert [s["Sid"] for s in json.loads(keys["keys-secrets"].inputs["policy"])["Statement"]] == [
         "AccountAdministersThroughIam"
     ]
@@ -231,3 +229,26 @@ def test_the_alerts_topic_is_encrypted_and_only_this_accounts_services_publish(p
     assert allow["Condition"] == {"StringEquals": {"aws:SourceAccount": "222222222222"}}
     assert allow["Resource"] == topic.outputs["arn"]
     assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_alarms_and_rules_may_use_the_data_key_as_aws_documents_for_encrypted_topics(
+    plan_stack,
+) -> None:
+    """The key statement for CloudWatch and EventBridge has the documented shape, with no
+    condition key a service request might lack; the topic policy limits publishers to this
+    account's alarms and rules."""
+    plan = plan_stack("prd")
+    key = by_name(plan, "aws:kms/key:Key", "keys-data")
+    statements = {s["Sid"]: s for s in json.loads(key.inputs["policy"])["Statement"]}
+    assert statements["AlarmsAndEventsPublishToEncryptedTopicsAndQueues"] == {
+        "Sid": "AlarmsAndEventsPublishToEncryptedTopicsAndQueues",
+        "Effect": "Allow",
+        "Principal": {"Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]},
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+        "Resource": "*",
+    }
+    topic_policy = json.loads(
+        by_name(plan, "aws:sns/topicPolicy:TopicPolicy", "alerts").inputs["policy"]
+    )
+    (publish,) = [s for s in topic_policy["Statement"] if s["Effect"] == "Allow"]
+    assert publish["Condition"] == {"StringEquals": {"aws:SourceAccount": "222222222222"}}
