@@ -1,0 +1,40 @@
+"""`python -m ops`: the commands, and one line instead of a traceback when AWS says no."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ops.errors import ConfigError, from_boto
+from ops.status import status
+
+
+class Commands(click.Group):
+    """Lists commands in the order they are added; makes every error one line: boto3's, and
+    a subcommand's usage errors (without the usage)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (BotoCoreError, ClientError) as error:
+            raise from_boto(error) from None
+        except click.UsageError as error:
+            raise ConfigError(error.format_message()) from None
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Day-two work on a deployed stack, from its outputs.
+
+    Every command takes --stack NAME (outputs from the Pulumi CLI) or --outputs FILE, and the
+    AWS options --region, --profile, --role and --mfa-serial. Exit status: 0 done, 1 AWS
+    refused or failed, 2 a usage or configuration problem.
+    """
+
+
+main.add_command(status)
