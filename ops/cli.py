@@ -8,6 +8,7 @@ import click
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ops.errors import ConfigError, from_boto
+from ops.logs import logs
 from ops.status import status
 
 
@@ -37,4 +38,5 @@ def main() -> None:
     """
 
 
-main.add_command(status)
+for command in (status, logs):
+    main.add_command(command)
