@@ -7,6 +7,7 @@ from typing import Any
 import click
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ops.archive import archive
 from ops.errors import ConfigError, from_boto
 from ops.logs import logs
 from ops.status import status
@@ -38,5 +39,6 @@ def main() -> None:
     """
 
 
+logs.add_command(archive)
 for command in (status, logs):
     main.add_command(command)
