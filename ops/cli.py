@@ -10,6 +10,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from ops.archive import archive
 from ops.errors import ConfigError, from_boto
 from ops.logs import logs
+from ops.params import params
 from ops.status import status
 
 
@@ -40,5 +41,5 @@ def main() -> None:
 
 
 logs.add_command(archive)
-for command in (status, logs):
+for command in (status, logs, params):
     main.add_command(command)
