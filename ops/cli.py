@@ -9,6 +9,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from ops.archive import archive
 from ops.errors import ConfigError, from_boto
+from ops.jobs import jobs
 from ops.logs import logs
 from ops.params import params
 from ops.status import status
@@ -41,5 +42,5 @@ def main() -> None:
 
 
 logs.add_command(archive)
-for command in (status, logs, params):
+for command in (status, logs, params, jobs):
     main.add_command(command)

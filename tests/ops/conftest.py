@@ -10,12 +10,15 @@ import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import boto3
 import pytest
+from botocore.stub import Stubber
 from click.testing import CliRunner, Result
 from moto.server import ThreadedMotoServer
-from moto_stack import Deployed, deploy
+from moto_stack import REGION, Deployed, deploy
 
 from ops import waiting
+from ops.aws import Aws
 from ops.cli import main
 
 
@@ -74,3 +77,25 @@ def error_line() -> Callable[[Result, int], str]:
         return lines[-1]
 
     return check
+
+
+@pytest.fixture
+def stub(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], Stubber]]:
+    """Answer one service's calls from a botocore Stubber instead of moto, for the APIs moto
+    does not have; every queued answer must have been asked for."""
+    stubbers: list[Stubber] = []
+
+    def make(service: str) -> Stubber:
+        client = boto3.client(service, region_name=REGION)
+        stubber = Stubber(client)
+        stubber.activate()
+        stubbers.append(stubber)
+        other = Aws.client
+        monkeypatch.setattr(
+            Aws, "client", lambda self, name: client if name == service else other(self, name)
+        )
+        return stubber
+
+    yield make
+    for stubber in stubbers:
+        stubber.assert_no_pending_responses()
