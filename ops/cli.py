@@ -12,6 +12,7 @@ from ops.errors import ConfigError, from_boto
 from ops.jobs import jobs
 from ops.logs import logs
 from ops.params import params
+from ops.sessions import cache, db, exec_
 from ops.status import status
 
 
@@ -42,5 +43,5 @@ def main() -> None:
 
 
 logs.add_command(archive)
-for command in (status, logs, params, jobs):
+for command in (status, logs, params, jobs, exec_, db, cache):
     main.add_command(command)
