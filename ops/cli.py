@@ -7,7 +7,9 @@ from typing import Any
 import click
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ops.alarms import alarms
 from ops.archive import archive
+from ops.cdn import cdn
 from ops.errors import ConfigError, from_boto
 from ops.jobs import jobs
 from ops.logs import logs
@@ -43,5 +45,5 @@ def main() -> None:
 
 
 logs.add_command(archive)
-for command in (status, logs, params, jobs, exec_, db, cache):
+for command in (status, logs, params, jobs, exec_, db, cache, alarms, cdn):
     main.add_command(command)
