@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -19,11 +20,16 @@ from ops.status import status
 
 
 class Commands(click.Group):
-    """Lists commands in the order they are added; makes every error one line: boto3's, and
-    a subcommand's usage errors (without the usage)."""
+    """Lists every command, subcommands included, in the order they are added; makes every
+    error one line: boto3's, and a subcommand's usage errors (without the usage)."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(self.commands)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(path, command.get_short_help_str(limit=60)) for path, command in leaves(self)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -32,6 +38,14 @@ class Commands(click.Group):
             raise from_boto(error) from None
         except click.UsageError as error:
             raise ConfigError(error.format_message()) from None
+
+
+def leaves(group: click.Group, prefix: str = "") -> Iterator[tuple[str, click.Command]]:
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            yield from leaves(command, f"{prefix}{name} ")
+        else:
+            yield f"{prefix}{name}", command
 
 
 @click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})

@@ -15,6 +15,26 @@ from moto_stack import SAMPLE_OUTPUTS, Deployed
 from ops.cli import main
 from ops.outputs import StackOutputs
 
+README = Path(__file__).resolve().parents[2] / "README.md"
+LEAF_COMMANDS = [
+    "status",
+    "logs search",
+    "logs insights",
+    "logs archive query",
+    "logs archive list",
+    "logs archive fetch",
+    "params list",
+    "params get",
+    "params put",
+    "params delete",
+    "jobs run",
+    "exec",
+    "db tunnel",
+    "cache tunnel",
+    "alarms test",
+    "cdn invalidate",
+]
+
 
 def test_the_sample_outputs_follow_the_contract() -> None:
     outputs = StackOutputs.model_validate_json(SAMPLE_OUTPUTS.read_text())
@@ -31,6 +51,21 @@ def test_optional_sections_may_be_missing() -> None:
         del document[key]
     outputs = StackOutputs.model_validate(document)
     assert (outputs.ops_host, outputs.cdn, outputs.log_archive, outputs.alarms) == (None,) * 4
+
+
+def test_help_lists_every_command_with_a_line_each() -> None:
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0
+    listed = result.output.split("Commands:")[1].splitlines()
+    described = {line.strip().rsplit("  ", 1)[0].strip() for line in listed if line.strip()}
+    assert described == set(LEAF_COMMANDS)
+    assert "..." not in result.output.split("Commands:")[1]
+
+
+def test_the_readme_lists_every_command() -> None:
+    day_two = README.read_text().split("## Day two")[1].split("\n## ")[0]
+    for command in LEAF_COMMANDS:
+        assert f"\n    {command}  " in day_two, command
 
 
 def test_without_a_stack_or_an_outputs_file(error_line: Callable[[Result, int], str]) -> None:
