@@ -176,14 +176,30 @@ def role_policy(
                 "Condition": {"StringEquals": {"kms:ViaService": f"ssm.{region}.amazonaws.com"}},
             },
             {
-                "Sid": "RunJobsAndExecIntoTasksOfThisCluster",
+                "Sid": "RunJobsOnThisCluster",
                 "Effect": "Allow",
-                "Action": ["ecs:RunTask", "ecs:ExecuteCommand"],
-                "Resource": [
-                    f"arn:aws:ecs:{arn}:task-definition/{prefix}-*",
-                    f"arn:aws:ecs:{arn}:task/{cluster}/*",
-                    cluster_arn,
-                ],
+                "Action": "ecs:RunTask",
+                "Resource": f"arn:aws:ecs:{arn}:task-definition/{prefix}-*",
+                "Condition": {"ArnEquals": {"ecs:cluster": cluster_arn}},
+            },
+            {
+                "Sid": "TagTheTasksItRuns",
+                "Effect": "Allow",
+                "Action": "ecs:TagResource",
+                "Resource": f"arn:aws:ecs:{arn}:task/{cluster}/*",
+                "Condition": {"StringEquals": {"ecs:CreateAction": "RunTask"}},
+            },
+            {
+                "Sid": "ReadTheJobsSchedules",
+                "Effect": "Allow",
+                "Action": "scheduler:GetSchedule",
+                "Resource": f"arn:aws:scheduler:{arn}:schedule/default/{prefix}-*",
+            },
+            {
+                "Sid": "ExecIntoTasksOfThisCluster",
+                "Effect": "Allow",
+                "Action": "ecs:ExecuteCommand",
+                "Resource": [f"arn:aws:ecs:{arn}:task/{cluster}/*", cluster_arn],
             },
             {
                 "Sid": "EncryptExecSessions",
