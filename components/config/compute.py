@@ -223,6 +223,12 @@ class OpsHostConfig(Model):
     enabled: bool
     instance_type: str = Field("t4g.micro", pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
     root_volume_gb: int = Field(20, ge=8, le=200)
+    session_preferences: bool = Field(
+        True,
+        description="Own the account-and-region Session Manager preferences "
+        "(SSM-SessionManagerRunShell): encrypted, logged sessions. Turn off where another "
+        "stack in the same account and region owns them.",
+    )
 
 
 class OperatorsConfig(Model):
