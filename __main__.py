@@ -89,6 +89,7 @@ compute = Compute(
         "table_arns": data.table_arns,
         "bucket_arns": data.bucket_arns,
         "database_port": config.database.port,
+        "database_connect_arn": data.database_connect_arn,
         "cache_port": config.cache.port,
         "alerts_topic_arn": foundation.alerts_topic_arn,
         "prefer_spot": config.cluster.prefer_spot,

@@ -16,6 +16,7 @@ from components.data.bucket import Bucket
 from components.data.cache import Cache
 from components.data.database import Database
 from components.data.parameters import Parameters
+from components.data.proxy import DatabaseProxy
 from components.data.storage import Storage
 from components.data.tables import Tables
 from components.foundation import Foundation
@@ -29,6 +30,7 @@ COMPONENTS: list[type[pulumi.ComponentResource]] = [
     Keys,
     Alerts,
     Database,
+    DatabaseProxy,
     Cache,
     Tables,
     Bucket,

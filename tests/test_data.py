@@ -210,10 +210,19 @@ def test_data_endpoints_are_shared_parameters_for_every_service(plan_stack) -> N
     names = sorted(p.inputs["name"] for p in of_type(plan, PARAMETER))
     assert names == [
         f"/webplatform/dev/shared/{name}"
-        for name in ("CACHE_HOST", "CACHE_PORT", "CACHE_READER_HOST", "DB_HOST", "DB_NAME",
-                     "DB_PORT", "DB_READER_HOST")
+        for name in ("CACHE_HOST", "CACHE_PORT", "CACHE_READER_HOST", "DB_AUTH", "DB_HOST",
+                     "DB_NAME", "DB_PORT", "DB_READER_HOST", "DB_USER")
     ]  # fmt: skip
     assert all(p.inputs["type"] == "SecureString" for p in of_type(plan, PARAMETER))
+    # The services reach the database through the proxy's endpoints (the values are secret in
+    # the plan; what each parameter is made from shows in its dependencies).
+    parameters = {p.inputs["name"].rsplit("/", 1)[1]: p for p in of_type(plan, PARAMETER)}
+    proxy = by_name(plan, "aws:rds/proxy:Proxy", "database-proxy")
+    reader = by_name(plan, "aws:rds/proxyEndpoint:ProxyEndpoint", "database-proxy-reader")
+    assert proxy.urn in parameters["DB_HOST"].dependencies
+    assert reader.urn in parameters["DB_READER_HOST"].dependencies
+    cluster = by_name(plan, "aws:rds/cluster:Cluster", "database")
+    assert cluster.urn not in parameters["DB_HOST"].dependencies
 
 
 def test_the_alerts_topic_is_encrypted_and_only_this_accounts_services_publish(plan_stack) -> None:

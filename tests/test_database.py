@@ -173,7 +173,7 @@ def test_mysql_gets_its_own_parameters_port_and_log_exports(plan_stack) -> None:
         "general",
         "slowquery",
     ]
-    (rule,) = [r for r in of_type(plan, INGRESS) if r.name.startswith("database-")]
+    (rule,) = [r for r in of_type(plan, INGRESS) if r.name.startswith("database-from-")]
     assert (rule.inputs["fromPort"], rule.inputs["toPort"]) == (3306, 3306)
 
 
@@ -211,12 +211,21 @@ def test_data_group_admits_only_the_app_group_on_the_engine_ports(plan_stack) ->
         )
         for r in rules
     )
-    assert admitted == [("tcp", 5432, 5432, app, None), ("tcp", 6379, 6379, app, None)]
+    # The app group on both engine ports, and the group itself on the database port: the
+    # proxy sits in it beside the cluster and connects out to it, the group's only egress.
+    assert admitted == [
+        ("tcp", 5432, 5432, app, None),
+        ("tcp", 5432, 5432, data, None),
+        ("tcp", 6379, 6379, app, None),
+    ]
     assert all(r.inputs["description"] for r in rules)
-    assert not [
+    egress = [
         r
         for r in of_type(plan, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
         if r.inputs["securityGroupId"] == data
+    ]
+    assert [(r.inputs["fromPort"], r.inputs["referencedSecurityGroupId"]) for r in egress] == [
+        (5432, data)
     ]
 
 

@@ -58,9 +58,11 @@ SERVICES = {
 }
 TABLES = {name: {"hashKey": "pk", "attributes": {"pk": "S"}} for name in ("orders", "events")}
 SETTINGS = {"web": {"SECRET_KEY": {"secure": "v1:c2VjcmV0"}}}
-SHARED = ["CACHE_HOST", "CACHE_PORT", "CACHE_READER_HOST", "DB_HOST", "DB_NAME", "DB_PORT",
-          "DB_READER_HOST"]  # fmt: skip
-CREDENTIALS = ["CACHE_AUTH_TOKEN", "DB_PASSWORD", "DB_USER"]
+# The database through RDS Proxy with IAM tokens (the default): DB_USER is a parameter and no
+# password reaches the task.
+SHARED = ["CACHE_HOST", "CACHE_PORT", "CACHE_READER_HOST", "DB_AUTH", "DB_HOST", "DB_NAME",
+          "DB_PORT", "DB_READER_HOST", "DB_USER"]  # fmt: skip
+CREDENTIALS = ["CACHE_AUTH_TOKEN"]
 
 
 def data_secret_arns(plan: engine.Plan) -> tuple[str, str]:
@@ -68,6 +70,10 @@ def data_secret_arns(plan: engine.Plan) -> tuple[str, str]:
     cluster = by_name(plan, "aws:rds/cluster:Cluster", "database")
     token = by_name(plan, "aws:secretsmanager/secret:Secret", "cache-auth-token")
     return cluster.outputs["masterUserSecrets"][0]["secretArn"], token.outputs["arn"]
+
+
+def cache_secret_arn(plan: engine.Plan) -> str:
+    return data_secret_arns(plan)[1]
 
 
 def stack_config_for(tier: str) -> dict[str, Any]:
@@ -174,12 +180,9 @@ def test_the_container_definition(prd) -> None:
         },
     }
     secrets = {s["name"]: s["valueFrom"] for s in web["secrets"]}
-    database_secret, cache_secret = data_secret_arns(prd)
     assert secrets == {
         **{name: ssm(f"/webplatform/prd/shared/{name}") for name in SHARED},
-        "DB_USER": f"{database_secret}:username::",
-        "DB_PASSWORD": f"{database_secret}:password::",
-        "CACHE_AUTH_TOKEN": cache_secret,
+        "CACHE_AUTH_TOKEN": cache_secret_arn(prd),
         "SECRET_KEY": ssm("/webplatform/prd/web/SECRET_KEY"),
         "LICENSE": ssm("/corp/license/KEY"),
         "VENDOR_KEY": f"{VENDOR_SECRET}:apiKey::",
@@ -229,7 +232,7 @@ def test_the_execution_role_reads_only_this_stacks_parameters_and_the_named_secr
             "Sid": "ReadSecrets",
             "Effect": "Allow",
             "Action": "secretsmanager:GetSecretValue",
-            "Resource": sorted([*data_secret_arns(prd), VENDOR_SECRET]),
+            "Resource": sorted([cache_secret_arn(prd), VENDOR_SECRET]),
         },
         "DecryptSecrets": {
             "Sid": "DecryptSecrets",
@@ -240,7 +243,8 @@ def test_the_execution_role_reads_only_this_stacks_parameters_and_the_named_secr
     }
     worker = statements(prd, "service-worker-exec")
     assert set(worker) == {"ReadParameters", "ReadSecrets", "DecryptSecrets"}
-    assert worker["ReadSecrets"]["Resource"] == sorted(data_secret_arns(prd))
+    # The master secret is for administration: no task reads it.
+    assert worker["ReadSecrets"]["Resource"] == [cache_secret_arn(prd)]
     assert worker["ReadParameters"]["Resource"] == [ssm("/webplatform/prd/*")]
 
 
@@ -251,7 +255,7 @@ def test_the_task_role_reaches_only_its_own_tables_and_buckets(prd) -> None:
     web = statements(prd, "service-web-task")
     assert set(web) == {"Tables", "Objects", "ListBuckets", "DataKey", "EcsExec",
                         "EcsExecFindLogGroup", "EcsExecSessionLogs",
-                        "EcsExecSessionKey"}  # fmt: skip
+                        "EcsExecSessionKey", "DatabaseThroughTheProxy"}  # fmt: skip
     assert web["Tables"]["Resource"] == [
         table.format("orders"),
         table.format("orders") + "/index/*",
@@ -263,6 +267,11 @@ def test_the_task_role_reaches_only_its_own_tables_and_buckets(prd) -> None:
     assert web["DataKey"]["Condition"] == {"StringEquals": {"kms:ViaService": [
         "dynamodb.ap-northeast-1.amazonaws.com", "s3.ap-northeast-1.amazonaws.com"]}}  # fmt: skip
     assert web["EcsExecSessionLogs"]["Resource"] == f"{exec_logs}:*"
+    proxy = by_name(prd, "aws:rds/proxy:Proxy", "database-proxy").outputs["arn"]
+    assert web["DatabaseThroughTheProxy"]["Action"] == "rds-db:connect"
+    assert web["DatabaseThroughTheProxy"]["Resource"] == (
+        f"arn:aws:rds-db:ap-northeast-1:222222222222:dbuser:{proxy.rsplit(':', 1)[1]}/app_admin"
+    )
     # The cluster encrypts Exec sessions with the logs key; the agent decrypts with it.
     assert web["EcsExecSessionKey"] == {
         "Sid": "EcsExecSessionKey", "Effect": "Allow", "Action": "kms:Decrypt",
@@ -524,3 +533,17 @@ def test_a_service_whose_min_is_its_max_has_no_autoscaling(plan_stack) -> None:
     plan = plan_stack("dev", services={"worker": worker}, tables=TABLES)
     assert of_type(plan, SCALING_TARGET) == []
     assert of_type(plan, SCALING_POLICY) == []
+
+
+def test_password_access_reads_the_master_secret_at_task_start(plan_stack) -> None:
+    """The choice for apps that cannot use IAM tokens: the master secret by valueFrom (a
+    rotation reaches a task only when it restarts), no proxy, no rds-db:connect."""
+    plan = plan_stack("prd", services={"worker": SERVICES["worker"]}, tables=TABLES,
+                      database={"access": "password"})  # fmt: skip
+    assert of_type(plan, "aws:rds/proxy:Proxy") == []
+    database_secret, _ = data_secret_arns(plan)
+    secrets = {s["name"]: s["valueFrom"] for s in container(plan, "worker")["secrets"]}
+    assert secrets["DB_USER"] == f"{database_secret}:username::"
+    assert secrets["DB_PASSWORD"] == f"{database_secret}:password::"
+    assert secrets["DB_HOST"] == ssm("/webplatform/prd/shared/DB_HOST")
+    assert "DatabaseThroughTheProxy" not in statements(plan, "service-worker-task")

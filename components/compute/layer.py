@@ -43,6 +43,9 @@ class ComputeArgs(TypedDict):
     """Bucket ARN by purpose, for the task roles."""
     database_port: int
     """The database's port, which the operation host forwards to."""
+    database_connect_arn: pulumi.Input[str] | None
+    """`rds-db:connect` resource the tasks need to reach the database through its proxy;
+    None: password access."""
     cache_port: int
     """The cache's port, which the operation host forwards to."""
     alerts_topic_arn: pulumi.Input[str]
@@ -291,6 +294,7 @@ class Compute(pulumi.ComponentResource):
             "table_arns": [pulumi.Output.from_input(tables)[t] for t in service["tables"]],
             "bucket_arns": [pulumi.Output.from_input(buckets)[b] for b in service["buckets"]],
             "exec_log_group_arn": self._exec_log_group_arn,
+            "database_connect_arn": self._args["database_connect_arn"],
         }
 
     def _job_task(self, name: str, job: JobSettings) -> TaskArgs:
@@ -312,4 +316,5 @@ class Compute(pulumi.ComponentResource):
             "log_datetime_format": None,
             "table_arns": [],
             "bucket_arns": [],
+            "database_connect_arn": self._args["database_connect_arn"],
         }

@@ -91,6 +91,9 @@ class TaskArgs(TypedDict):
     exec_log_group_arn: NotRequired[pulumi.Input[str]]
     """The cluster's ECS Exec log group: the task role may write session logs to it. Leave it
     out for a task nobody execs into."""
+    database_connect_arn: NotRequired[pulumi.Input[str] | None]
+    """`rds-db:connect` resource of the database user through the proxy; None: no IAM
+    database access."""
 
 
 class Task(pulumi.ComponentResource):
@@ -153,6 +156,7 @@ class Task(pulumi.ComponentResource):
                 key=args["platform"]["data_key_arn"],
                 exec_logs=args.get("exec_log_group_arn"),
                 exec_key=args["platform"]["logs_key_arn"],
+                database=args.get("database_connect_arn"),
             ).apply(
                 lambda v: json.dumps(
                     task_policy(
@@ -162,6 +166,7 @@ class Task(pulumi.ComponentResource):
                         v["key"],
                         v["exec_logs"],
                         v["exec_key"],
+                        v["database"],
                     )
                 )
             ),
@@ -278,6 +283,7 @@ def task_policy(
     data_key_arn: str,
     exec_log_group_arn: str | None,
     exec_key_arn: str | None = None,
+    database_connect_arn: str | None = None,
 ) -> dict[str, Any]:
     """What the application itself may do: its tables and buckets, the data key only through
     DynamoDB and S3, and the channels ECS Exec opens (which take no resource but `*`)."""
@@ -333,6 +339,15 @@ def task_policy(
                 "Resource": f"{exec_log_group_arn}:*",
             },
         ]
+    if database_connect_arn:
+        statements.append(
+            {
+                "Sid": "DatabaseThroughTheProxy",
+                "Effect": "Allow",
+                "Action": "rds-db:connect",
+                "Resource": database_connect_arn,
+            }
+        )
     if exec_log_group_arn and exec_key_arn:
         statements.append(
             {

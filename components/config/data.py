@@ -103,6 +103,11 @@ class DatabaseConfig(EngineModel):
     auto_minor_version_upgrade: bool
     slow_query_seconds: float = Field(3, gt=0, le=3600)
     time_zone: TimeZone = "Asia/Tokyo"
+    access: Literal["proxy", "password"] = Field(
+        "proxy",
+        description="proxy: the services connect through RDS Proxy with IAM tokens (survives "
+        "secret rotation); password: the master secret by valueFrom (read at task start).",
+    )
     log_statement: Literal["none", "ddl", "mod", "all"] = Field(
         "ddl", description="PostgreSQL statements always logged (schema changes by default)."
     )

@@ -65,6 +65,9 @@ class DatabaseSettings(TypedDict):
     """Statements slower than this are logged."""
     time_zone: str
     """IANA time zone of the server, such as Asia/Tokyo."""
+    access: str
+    """How the services connect: "proxy" (RDS Proxy, IAM authentication tokens) or
+    "password" (the master secret's username and password by valueFrom)."""
     log_statement: str
     """PostgreSQL statements logged whatever their duration: none, ddl, mod or all (MySQL's
     audit log records schema changes and grants)."""
