@@ -29,6 +29,7 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
         "buckets": {"accessLogsExpireDays": 30, "archiveToGlacierDays": 30,
                     "archiveExpireDays": 365},
         "cluster": {"preferSpot": True},
+        "jobRetries": {"attempts": 1, "intervalSeconds": 30, "backoffRate": 2},
         "opsHost": {"enabled": False},
     },
     "stg": {
@@ -43,6 +44,7 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
         "buckets": {"accessLogsExpireDays": 90, "archiveToGlacierDays": 30,
                     "archiveExpireDays": 731},
         "cluster": {"preferSpot": False},
+        "jobRetries": {"attempts": 2, "intervalSeconds": 60, "backoffRate": 2},
         "opsHost": {"enabled": False},
     },
     "prd": {
@@ -57,6 +59,7 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
         "buckets": {"accessLogsExpireDays": 90, "archiveToGlacierDays": 30,
                     "archiveExpireDays": 2557},
         "cluster": {"preferSpot": False},
+        "jobRetries": {"attempts": 2, "intervalSeconds": 60, "backoffRate": 2},
         "opsHost": {"enabled": True},
     },
 }  # fmt: skip
