@@ -5,7 +5,7 @@ import pulumi
 from components.compute import Compute
 from components.compute.cluster import Cluster
 from components.compute.function import Function
-from components.compute.job import ScheduledJob
+from components.compute.job import JobWorkflow
 from components.compute.operators import Operators
 from components.compute.ops_host import OpsHost
 from components.compute.service import Service
@@ -41,7 +41,7 @@ COMPONENTS: list[type[pulumi.ComponentResource]] = [
     Task,
     Service,
     Function,
-    ScheduledJob,
+    JobWorkflow,
     OpsHost,
     Operators,
 ]

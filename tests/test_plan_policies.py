@@ -64,7 +64,7 @@ def test_a_violation_fails_the_plan_with_exit_1_and_is_printed(tmp_path, monkeyp
 
     assert plan_cli.main(["dev"]) == 1
     text = capsys.readouterr().out
-    assert "Policy violations: 3 mandatory, " in text
+    assert "Policy violations: 4 mandatory, " in text  # the three keys and the workflows key
     assert "  [mandatory] webplatform-guardrails/guardrails-aws-stateful-protect" in text
     keys = "webplatform:foundation:Foundation$webplatform:foundation:Keys"
     assert f"    urn:pulumi:dev::webplatform::{keys}$aws:kms/key:Key::keys-logs" in text
@@ -74,7 +74,8 @@ def test_an_exception_silences_a_policy_for_one_resource_and_the_plan_prints_why
     tmp_path, monkeypatch, capsys
 ):
     reason = "dev keys are throwaway; prd protects them"
-    pack = protect_keys_in_dev(tmp_path, {"keys-data": reason, "keys-secrets": reason})
+    excepted = {"keys-data": reason, "keys-secrets": reason, "workflows-key": reason}
+    pack = protect_keys_in_dev(tmp_path, excepted)
     monkeypatch.setattr(plan_cli, "POLICY_PACKS", [pack])
 
     assert plan_cli.main(["dev"]) == 1

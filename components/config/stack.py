@@ -25,7 +25,9 @@ from components.config.compute import (
     JobConfig,
     OperatorsConfig,
     OpsHostConfig,
+    RetryConfig,
     ServiceConfig,
+    check_job_graph,
 )
 from components.config.data import (
     BackupConfig,
@@ -84,6 +86,7 @@ class StackConfig(Model):
         "from being starved by the account's other functions).",
     )
     jobs: dict[str, JobConfig] = Field(default_factory=dict)
+    job_retries: RetryConfig = Field(description="A job's retries when it names none.")
     ops_host: OpsHostConfig
     operators: OperatorsConfig = Field(default_factory=OperatorsConfig)
 
@@ -187,6 +190,7 @@ def load(
     merged = _merge(TIER_DEFAULTS[environment], raw)
     merged.setdefault("project", project)
     merged.setdefault("region", DEFAULT_REGION)
+    _default_job_retries(merged)
     if isinstance(merged["region"], str):
         zones = default_zones(merged["region"], TIER_ZONE_COUNT[environment])
         merged.setdefault("availabilityZones", zones)
@@ -219,6 +223,18 @@ def load(
     return config
 
 
+def _default_job_retries(merged: dict[str, Any]) -> None:
+    """A job that names no `retries` gets the tier's (or the stack file's) `jobRetries`."""
+    jobs, default = merged.get("jobs"), merged.get("jobRetries")
+    if isinstance(jobs, Mapping) and isinstance(default, Mapping):
+        merged["jobs"] = {
+            name: {**job, "retries": _merge(default, job.get("retries") or {})}
+            if isinstance(job, Mapping) and isinstance(job.get("retries", {}), Mapping)
+            else job
+            for name, job in jobs.items()
+        }
+
+
 def _check_zones(config: StackConfig, fail: Any) -> None:
     zones = config.availability_zones
     letters = REGION_ZONE_LETTERS.get(config.region, "abcdefghijklmnopqrstuvwxyz")
@@ -248,6 +264,9 @@ def _check_references(config: StackConfig, fail: Any) -> None:
     for name, job in config.jobs.items():
         if job.service is not None and job.service not in config.services:
             raise fail(f"jobs.{name}.service", f"no service {job.service!r} in services")
+    mistake = check_job_graph(config.jobs)
+    if mistake is not None:
+        raise fail(*mistake)
     for name, function in config.functions.items():
         if function.code is not None and not Path(function.code).is_dir():
             raise fail(f"functions.{name}.code", f"no directory {function.code!r} in the project")

@@ -33,6 +33,7 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
         "backup": {"enabled": False},
         "cluster": {"preferSpot": True},
         "functionReservedConcurrency": None,
+        "jobRetries": {"attempts": 1, "intervalSeconds": 30, "backoffRate": 2},
         "opsHost": {"enabled": False},
     },
     "stg": {
@@ -51,6 +52,7 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
         "backup": {"enabled": True, "retentionDays": 35},
         "cluster": {"preferSpot": False},
         "functionReservedConcurrency": None,
+        "jobRetries": {"attempts": 2, "intervalSeconds": 60, "backoffRate": 2},
         "opsHost": {"enabled": False},
     },
     "prd": {
@@ -69,6 +71,7 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
         "backup": {"enabled": True, "retentionDays": 35},
         "cluster": {"preferSpot": False},
         "functionReservedConcurrency": 10,
+        "jobRetries": {"attempts": 2, "intervalSeconds": 60, "backoffRate": 2},
         "opsHost": {"enabled": True},
     },
 }  # fmt: skip
