@@ -1,9 +1,8 @@
-"""`jobs run`: a scheduled job's task, now, the way its schedule runs it; wait for it to stop
-and exit with its exit code."""
+"""`jobs run`: one job's task, now, with the job's command; wait for it to stop and exit with
+its exit code."""
 
 from __future__ import annotations
 
-import json
 import shlex
 from typing import Any
 
@@ -13,7 +12,6 @@ from ops import waiting
 from ops.console import note
 from ops.context import Stack, stack_command
 from ops.errors import AwsError
-from ops.outputs import JobOutputs
 
 STARTED_BY = "ops-jobs-run"
 
@@ -33,13 +31,14 @@ def run(stack: Stack, name: str, command_line: str | None) -> None:
     """Run a job now; exit with its exit code.
 
     The job NAME's task family (its latest revision) runs on FARGATE in the app subnets, with
-    the command its schedule gives it, or --command.
+    the job's command (from the stack's outputs), or --command.
     """
     job = stack.job(name)
+    command = command_line or job.command
     overrides = (
-        {"containerOverrides": [{"name": job.container_name, "command": shlex.split(command_line)}]}
-        if command_line
-        else scheduled_overrides(stack, job)
+        {"containerOverrides": [{"name": job.container_name, "command": shlex.split(command)}]}
+        if command
+        else {}
     )
     ecs = stack.aws.client("ecs")
     cluster = stack.outputs.cluster_name
@@ -93,15 +92,6 @@ def run(stack: Stack, name: str, command_line: str | None) -> None:
         raise AwsError(f"job {name}: task {task_id} stopped before its command ran: {reason}")
     click.echo(f"exit code: {exit_code}")
     click.get_current_context().exit(exit_code)
-
-
-def scheduled_overrides(stack: Stack, job: JobOutputs) -> dict[str, Any]:
-    """The RunTask overrides the job's schedule passes (its `Input`): the job's command when it
-    runs a service's task."""
-    schedule = stack.aws.client("scheduler").get_schedule(Name=job.schedule_name)
-    text = schedule["Target"].get("Input")
-    overrides: dict[str, Any] = json.loads(text) if text else {}
-    return overrides
 
 
 def log_stream(

@@ -44,6 +44,9 @@ class JobOutputs(Output):
     task_family: str
     container_name: str
     log_group: str
+    command: str | None = None
+    """The job's command, shell-quoted, when it runs a service's task (whose own command is
+    the service's); None: the job's own task definition has it."""
 
 
 class FunctionOutputs(Output):

@@ -574,7 +574,10 @@ def test_outputs_per_job_for_the_operations_cli(prd) -> None:
         "taskFamily": "webplatform-prd-web",  # it runs the web service's task
         "containerName": "web",
         "logGroup": "/ecs/webplatform-prd/web",
+        "command": "python -m cleanup",  # what `ops jobs run` overrides the web task with
     }
+    # A job with its own image has its command in its own task definition.
+    assert jobs["report"]["command"] is None
     # A job of a graph points at its graph's schedule and state machine.
     assert jobs["publish"]["stateMachineArn"] == machine_arn("load")
     assert jobs["publish"]["scheduleName"] == "webplatform-prd-load"

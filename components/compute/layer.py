@@ -1,6 +1,7 @@
 """The compute layer: the ECS cluster, its services, Lambda functions, scheduled jobs and the
 operation host."""
 
+import shlex
 from collections.abc import Mapping, Sequence
 from typing import TypedDict
 
@@ -81,7 +82,8 @@ class Compute(pulumi.ComponentResource):
     functions: pulumi.Output[dict[str, dict[str, str]]]
     """Per function: name, arn and logGroup."""
     jobs: pulumi.Output[dict[str, dict[str, str]]]
-    """Per job: scheduleName, deadLetterQueueArn, stateMachineArn (its graph's), taskFamily,
+    """Per job: scheduleName, deadLetterQueueArn, stateMachineArn (its graph's), command (a job
+    on a service's task: its command, shell-quoted), taskFamily,
     containerName and logGroup."""
     dead_letter_queue_arns: pulumi.Output[list[str]]
     """Every dead-letter queue of the layer's functions and jobs, for alarms."""
@@ -245,6 +247,10 @@ class Compute(pulumi.ComponentResource):
                     "taskFamily": runs[job_name].family,
                     "containerName": runs[job_name].container_name,
                     "logGroup": runs[job_name].log_group_name,
+                    # A job on a service's task runs its own command, not the service's.
+                    "command": shlex.join(args["jobs"][job_name]["command"] or [])
+                    if args["jobs"][job_name]["service"]
+                    else None,
                 }
                 for job_name, graph in graph_of.items()
             }

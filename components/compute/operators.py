@@ -190,12 +190,6 @@ def role_policy(
                 "Condition": {"StringEquals": {"ecs:CreateAction": "RunTask"}},
             },
             {
-                "Sid": "ReadTheJobsSchedules",
-                "Effect": "Allow",
-                "Action": "scheduler:GetSchedule",
-                "Resource": f"arn:aws:scheduler:{arn}:schedule/default/{prefix}-*",
-            },
-            {
                 "Sid": "ExecIntoTasksOfThisCluster",
                 "Effect": "Allow",
                 "Action": "ecs:ExecuteCommand",
