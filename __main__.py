@@ -90,6 +90,7 @@ compute = Compute(
         "bucket_arns": data.bucket_arns,
         "database_port": config.database.port,
         "database_connect_arn": data.database_connect_arn,
+        "cache_connect_arns": data.cache_connect_arns,
         "cache_port": config.cache.port,
         "alerts_topic_arn": foundation.alerts_topic_arn,
         "prefer_spot": config.cluster.prefer_spot,

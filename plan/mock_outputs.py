@@ -41,6 +41,8 @@ NAME_FIELDS = {
     "aws:rds/cluster:Cluster": "clusterIdentifier",
     "aws:rds/clusterInstance:ClusterInstance": "identifier",
     "aws:elasticache/replicationGroup:ReplicationGroup": "replicationGroupId",
+    "aws:elasticache/user:User": "userId",
+    "aws:elasticache/userGroup:UserGroup": "userGroupId",
 }
 
 # ARNs that do not follow "arn:aws:<module>:<region>:<account>:<kind>/<id>".
@@ -60,6 +62,8 @@ ARN_FORMATS = {
     "aws:elasticache/replicationGroup:ReplicationGroup": (
         "arn:aws:elasticache:{region}:{account}:replicationgroup:{name}"
     ),
+    "aws:elasticache/user:User": "arn:aws:elasticache:{region}:{account}:user:{id}",
+    "aws:elasticache/userGroup:UserGroup": "arn:aws:elasticache:{region}:{account}:usergroup:{id}",
     "aws:s3/bucketV2:BucketV2": "arn:aws:s3:::{name}",
     "aws:sns/topic:Topic": "arn:aws:sns:{region}:{account}:{name}",
     "aws:ecs/taskDefinition:TaskDefinition": (

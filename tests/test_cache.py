@@ -112,7 +112,7 @@ def test_redis_takes_its_family_from_the_major_version(plan_stack) -> None:
 
 
 def test_auth_token_is_kept_in_an_encrypted_secret_and_never_shown(plan_stack) -> None:
-    plan = plan_stack("prd")
+    plan = plan_stack("prd", cache={"access": "token"})
     (password,) = of_type(plan, PASSWORD)
     (secret,) = of_type(plan, SECRET)
     (version,) = of_type(plan, SECRET_VERSION)
@@ -165,3 +165,33 @@ def test_minor_upgrades_are_automatic_in_dev_only(plan_stack, tier: str, upgrade
 def test_prd_may_choose_automatic_minor_upgrades(plan_stack) -> None:
     plan = plan_stack("prd", cache={"autoMinorVersionUpgrade": True})
     assert by_name(plan, GROUP, "cache").inputs["autoMinorVersionUpgrade"] is True
+
+
+def test_iam_access_signs_the_services_in_as_a_cache_user_with_no_shared_secret(plan_stack) -> None:
+    plan = plan_stack("prd")
+    assert of_type(plan, PASSWORD) == [] and of_type(plan, SECRET) == []
+    users = {u.name: u.inputs for u in of_type(plan, "aws:elasticache/user:User")}
+    app = users["cache-app"]
+    assert app["userId"] == app["userName"] == "webplatform-prd-cache-app"
+    assert app["authenticationMode"] == {"type": "iam"}
+    assert "-@dangerous" in app["accessString"]
+    assert users["cache-default"]["userName"] == "default"
+    assert users["cache-default"]["accessString"].startswith("off")
+    (user_group,) = of_type(plan, "aws:elasticache/userGroup:UserGroup")
+    assert user_group.inputs["userIds"] == ["webplatform-prd-cache-default", app["userId"]]
+    (group,) = of_type(plan, GROUP)
+    assert group.inputs["userGroupIds"] == [user_group.outputs["userGroupId"]]
+    assert "authToken" not in group.inputs
+    assert group.inputs["transitEncryptionEnabled"] is True
+
+
+def test_iam_access_needs_engine_version_7(plan_stack) -> None:
+    from components import config as stack_config
+    from tests.test_config import load
+
+    with pytest.raises(stack_config.ConfigError) as raised:
+        load("prd", cache={"engine": "redis", "engineVersion": "6.2"})
+    assert str(raised.value) == (
+        "Pulumi.prd.yaml: webplatform:cache: IAM authentication needs Valkey or Redis OSS 7 or "
+        "later, got 6.2; set access: token or a newer engineVersion"
+    )

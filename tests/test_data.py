@@ -210,8 +210,8 @@ def test_data_endpoints_are_shared_parameters_for_every_service(plan_stack) -> N
     names = sorted(p.inputs["name"] for p in of_type(plan, PARAMETER))
     assert names == [
         f"/webplatform/dev/shared/{name}"
-        for name in ("CACHE_HOST", "CACHE_PORT", "CACHE_READER_HOST", "DB_AUTH", "DB_HOST",
-                     "DB_NAME", "DB_PORT", "DB_READER_HOST", "DB_USER")
+        for name in ("CACHE_AUTH", "CACHE_HOST", "CACHE_PORT", "CACHE_READER_HOST", "CACHE_USER",
+                     "DB_AUTH", "DB_HOST", "DB_NAME", "DB_PORT", "DB_READER_HOST", "DB_USER")
     ]  # fmt: skip
     assert all(p.inputs["type"] == "SecureString" for p in of_type(plan, PARAMETER))
     # The services reach the database through the proxy's endpoints (the values are secret in

@@ -58,22 +58,16 @@ SERVICES = {
 }
 TABLES = {name: {"hashKey": "pk", "attributes": {"pk": "S"}} for name in ("orders", "events")}
 SETTINGS = {"web": {"SECRET_KEY": {"secure": "v1:c2VjcmV0"}}}
-# The database through RDS Proxy with IAM tokens (the default): DB_USER is a parameter and no
-# password reaches the task.
-SHARED = ["CACHE_HOST", "CACHE_PORT", "CACHE_READER_HOST", "DB_AUTH", "DB_HOST", "DB_NAME",
-          "DB_PORT", "DB_READER_HOST", "DB_USER"]  # fmt: skip
-CREDENTIALS = ["CACHE_AUTH_TOKEN"]
+# The database through RDS Proxy and the cache as its IAM user, both with IAM tokens (the
+# defaults): DB_USER and CACHE_USER are parameters and no password or token reaches the task.
+SHARED = ["CACHE_AUTH", "CACHE_HOST", "CACHE_PORT", "CACHE_READER_HOST", "CACHE_USER",
+          "DB_AUTH", "DB_HOST", "DB_NAME", "DB_PORT", "DB_READER_HOST", "DB_USER"]  # fmt: skip
 
 
-def data_secret_arns(plan: engine.Plan) -> tuple[str, str]:
-    """The RDS-managed master secret and the cache's AUTH token secret."""
+def master_secret_arn(plan: engine.Plan) -> str:
+    """The RDS-managed master secret."""
     cluster = by_name(plan, "aws:rds/cluster:Cluster", "database")
-    token = by_name(plan, "aws:secretsmanager/secret:Secret", "cache-auth-token")
-    return cluster.outputs["masterUserSecrets"][0]["secretArn"], token.outputs["arn"]
-
-
-def cache_secret_arn(plan: engine.Plan) -> str:
-    return data_secret_arns(plan)[1]
+    return cluster.outputs["masterUserSecrets"][0]["secretArn"]
 
 
 def stack_config_for(tier: str) -> dict[str, Any]:
@@ -182,7 +176,6 @@ def test_the_container_definition(prd) -> None:
     secrets = {s["name"]: s["valueFrom"] for s in web["secrets"]}
     assert secrets == {
         **{name: ssm(f"/webplatform/prd/shared/{name}") for name in SHARED},
-        "CACHE_AUTH_TOKEN": cache_secret_arn(prd),
         "SECRET_KEY": ssm("/webplatform/prd/web/SECRET_KEY"),
         "LICENSE": ssm("/corp/license/KEY"),
         "VENDOR_KEY": f"{VENDOR_SECRET}:apiKey::",
@@ -193,7 +186,7 @@ def test_the_container_definition(prd) -> None:
     assert worker["command"] == ["python", "-m", "worker"]
     assert worker["readonlyRootFilesystem"] is False
     assert "awslogs-datetime-format" not in worker["logConfiguration"]["options"]
-    assert {s["name"] for s in worker["secrets"]} == {*SHARED, *CREDENTIALS}
+    assert {s["name"] for s in worker["secrets"]} == set(SHARED)
 
 
 def test_the_task_definition_is_fargate_arm64_with_both_roles(prd) -> None:
@@ -232,7 +225,7 @@ def test_the_execution_role_reads_only_this_stacks_parameters_and_the_named_secr
             "Sid": "ReadSecrets",
             "Effect": "Allow",
             "Action": "secretsmanager:GetSecretValue",
-            "Resource": sorted([cache_secret_arn(prd), VENDOR_SECRET]),
+            "Resource": [VENDOR_SECRET],
         },
         "DecryptSecrets": {
             "Sid": "DecryptSecrets",
@@ -241,10 +234,10 @@ def test_the_execution_role_reads_only_this_stacks_parameters_and_the_named_secr
             "Resource": key_arn(prd, "secrets"),
         },
     }
+    # The master secret is for administration and the cache has no token: a task that names
+    # no secret of its own reads none.
     worker = statements(prd, "service-worker-exec")
-    assert set(worker) == {"ReadParameters", "ReadSecrets", "DecryptSecrets"}
-    # The master secret is for administration: no task reads it.
-    assert worker["ReadSecrets"]["Resource"] == [cache_secret_arn(prd)]
+    assert set(worker) == {"ReadParameters", "DecryptSecrets"}
     assert worker["ReadParameters"]["Resource"] == [ssm("/webplatform/prd/*")]
 
 
@@ -255,7 +248,8 @@ def test_the_task_role_reaches_only_its_own_tables_and_buckets(prd) -> None:
     web = statements(prd, "service-web-task")
     assert set(web) == {"Tables", "Objects", "ListBuckets", "DataKey", "EcsExec",
                         "EcsExecFindLogGroup", "EcsExecSessionLogs",
-                        "EcsExecSessionKey", "DatabaseThroughTheProxy"}  # fmt: skip
+                        "EcsExecSessionKey", "DatabaseThroughTheProxy",
+                        "CacheAsItsIamUser"}  # fmt: skip
     assert web["Tables"]["Resource"] == [
         table.format("orders"),
         table.format("orders") + "/index/*",
@@ -272,6 +266,12 @@ def test_the_task_role_reaches_only_its_own_tables_and_buckets(prd) -> None:
     assert web["DatabaseThroughTheProxy"]["Resource"] == (
         f"arn:aws:rds-db:ap-northeast-1:222222222222:dbuser:{proxy.rsplit(':', 1)[1]}/app_admin"
     )
+    cache_group = by_name(prd, "aws:elasticache/replicationGroup:ReplicationGroup", "cache")
+    cache_user = by_name(prd, "aws:elasticache/user:User", "cache-app")
+    assert web["CacheAsItsIamUser"] == {
+        "Sid": "CacheAsItsIamUser", "Effect": "Allow", "Action": "elasticache:Connect",
+        "Resource": [cache_group.outputs["arn"], cache_user.outputs["arn"]],
+    }  # fmt: skip
     # The cluster encrypts Exec sessions with the logs key; the agent decrypts with it.
     assert web["EcsExecSessionKey"] == {
         "Sid": "EcsExecSessionKey", "Effect": "Allow", "Action": "kms:Decrypt",
@@ -541,7 +541,7 @@ def test_password_access_reads_the_master_secret_at_task_start(plan_stack) -> No
     plan = plan_stack("prd", services={"worker": SERVICES["worker"]}, tables=TABLES,
                       database={"access": "password"})  # fmt: skip
     assert of_type(plan, "aws:rds/proxy:Proxy") == []
-    database_secret, _ = data_secret_arns(plan)
+    database_secret = master_secret_arn(plan)
     secrets = {s["name"]: s["valueFrom"] for s in container(plan, "worker")["secrets"]}
     assert secrets["DB_USER"] == f"{database_secret}:username::"
     assert secrets["DB_PASSWORD"] == f"{database_secret}:password::"

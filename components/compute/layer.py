@@ -48,6 +48,9 @@ class ComputeArgs(TypedDict):
     database_connect_arn: pulumi.Input[str] | None
     """`rds-db:connect` resource the tasks need to reach the database through its proxy;
     None: password access."""
+    cache_connect_arns: pulumi.Input[Sequence[str]] | None
+    """The replication group and cache user the tasks `elasticache:Connect` to; None: token
+    access."""
     cache_port: int
     """The cache's port, which the operation host forwards to."""
     alerts_topic_arn: pulumi.Input[str]
@@ -314,6 +317,7 @@ class Compute(pulumi.ComponentResource):
             "bucket_arns": [pulumi.Output.from_input(buckets)[b] for b in service["buckets"]],
             "exec_log_group_arn": self._exec_log_group_arn,
             "database_connect_arn": self._args["database_connect_arn"],
+            "cache_connect_arns": self._args["cache_connect_arns"],
         }
 
     @staticmethod
@@ -353,4 +357,5 @@ class Compute(pulumi.ComponentResource):
             "table_arns": [],
             "bucket_arns": [],
             "database_connect_arn": self._args["database_connect_arn"],
+            "cache_connect_arns": self._args["cache_connect_arns"],
         }

@@ -94,6 +94,9 @@ class TaskArgs(TypedDict):
     database_connect_arn: NotRequired[pulumi.Input[str] | None]
     """`rds-db:connect` resource of the database user through the proxy; None: no IAM
     database access."""
+    cache_connect_arns: NotRequired[pulumi.Input[Sequence[str]] | None]
+    """The replication group and cache user for `elasticache:Connect`; None: no IAM cache
+    access."""
 
 
 class Task(pulumi.ComponentResource):
@@ -157,6 +160,7 @@ class Task(pulumi.ComponentResource):
                 exec_logs=args.get("exec_log_group_arn"),
                 exec_key=args["platform"]["logs_key_arn"],
                 database=args.get("database_connect_arn"),
+                cache=args.get("cache_connect_arns"),
             ).apply(
                 lambda v: json.dumps(
                     task_policy(
@@ -167,6 +171,7 @@ class Task(pulumi.ComponentResource):
                         v["exec_logs"],
                         v["exec_key"],
                         v["database"],
+                        v["cache"],
                     )
                 )
             ),
@@ -284,6 +289,7 @@ def task_policy(
     exec_log_group_arn: str | None,
     exec_key_arn: str | None = None,
     database_connect_arn: str | None = None,
+    cache_connect_arns: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """What the application itself may do: its tables and buckets, the data key only through
     DynamoDB and S3, and the channels ECS Exec opens (which take no resource but `*`)."""
@@ -346,6 +352,15 @@ def task_policy(
                 "Effect": "Allow",
                 "Action": "rds-db:connect",
                 "Resource": database_connect_arn,
+            }
+        )
+    if cache_connect_arns:
+        statements.append(
+            {
+                "Sid": "CacheAsItsIamUser",
+                "Effect": "Allow",
+                "Action": "elasticache:Connect",
+                "Resource": list(cache_connect_arns),
             }
         )
     if exec_log_group_arn and exec_key_arn:

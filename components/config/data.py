@@ -175,6 +175,20 @@ class CacheConfig(EngineModel):
         description="Apply minor engine versions in the maintenance window (dev only by default: "
         "pin the version and upgrade on purpose elsewhere)."
     )
+    access: Literal["iam", "token"] = Field(
+        "iam",
+        description="iam: the services sign in as an IAM-authenticated cache user (no shared "
+        "secret); token: a generated AUTH token from Secrets Manager.",
+    )
+
+    @model_validator(mode="after")
+    def _iam_needs_version_7(self) -> CacheConfig:
+        if self.access == "iam" and int(self.version.split(".")[0]) < 7:
+            raise ValueError(
+                f"IAM authentication needs Valkey or Redis OSS 7 or later, got {self.version}; "
+                "set access: token or a newer engineVersion"
+            )
+        return self
 
     @field_validator("snapshot_window")
     @classmethod

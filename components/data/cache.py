@@ -2,7 +2,7 @@
 only, with an AUTH token kept in Secrets Manager and the slow log in CloudWatch Logs."""
 
 from collections.abc import Sequence
-from typing import TypedDict
+from typing import Any, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -14,6 +14,9 @@ from components.platform import Platform
 # ElastiCache takes 16 to 128 printable characters; letters and digits only keep the token
 # safe in redis:// URLs and shell commands, and 64 of them are ample.
 AUTH_TOKEN_LENGTH = 64
+# What the app's cache user may do: every key and command but the dangerous ones (FLUSHALL,
+# CONFIG, KEYS, ...).
+APP_ACCESS = "on ~* &* +@all -@dangerous"
 
 # A cache: when memory is full, evict the least recently used keys, whether or not they
 # expire, rather than refuse writes.
@@ -39,6 +42,9 @@ class CacheSettings(TypedDict):
     """Daily snapshot window, UTC "hh:mm-hh:mm"."""
     auto_minor_version_upgrade: bool
     """Apply minor engine versions in the maintenance window."""
+    access: str
+    """How the services sign in: "iam" (an ElastiCache user with IAM authentication, tokens
+    from the task role) or "token" (a generated AUTH token from Secrets Manager)."""
     maintenance_window: str
     """Weekly maintenance window, UTC "ddd:hh:mm-ddd:hh:mm"."""
 
@@ -80,8 +86,14 @@ class Cache(pulumi.ComponentResource):
     """Reader endpoint address, balanced over the replicas."""
     port: pulumi.Output[int]
     """The engine's port."""
-    auth_secret_arn: pulumi.Output[str]
-    """Secrets Manager secret whose value is the AUTH token."""
+    auth_secret_arn: pulumi.Output[str] | None
+    """The AUTH token's secret (token access); None with IAM access."""
+    user_name: pulumi.Output[str] | None
+    """The app's IAM-authenticated cache user (IAM access); None with token access."""
+    user_arn: pulumi.Output[str] | None
+    """That user's ARN, for `elasticache:Connect`."""
+    arn: pulumi.Output[str]
+    """The replication group's ARN, for `elasticache:Connect`."""
 
     def __init__(
         self, name: str, args: CacheArgs, opts: pulumi.ResourceOptions | None = None
@@ -130,31 +142,17 @@ class Cache(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-        token = random.RandomPassword(
-            f"{name}-auth-token",
-            length=AUTH_TOKEN_LENGTH,
-            special=False,
-            min_upper=1,
-            min_lower=1,
-            min_numeric=1,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        secret = aws.secretsmanager.Secret(
-            f"{name}-auth-token",
-            name=f"{prefix}/cache/auth-token",
-            description=f"AUTH token of the {group_id} replication group",
-            kms_key_id=args["platform"]["secrets_key_arn"],
-            # Kept 30 days after deletion where the stack protects its data; elsewhere gone at
-            # once, so the stack can be made again under the same name.
-            recovery_window_in_days=30 if args["platform"]["protect"] else 0,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        aws.secretsmanager.SecretVersion(
-            f"{name}-auth-token",
-            secret_id=secret.id,
-            secret_string=token.result,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        iam = args["settings"]["access"] == "iam"
+        credentials: dict[str, Any] = {}
+        self.auth_secret_arn: pulumi.Output[str] | None = None
+        self.user_name: pulumi.Output[str] | None = None
+        self.user_arn: pulumi.Output[str] | None = None
+        if iam:
+            user_group = self._iam_users(name, group_id, engine)
+            credentials = {"user_group_ids": [user_group.user_group_id]}
+        else:
+            token = self._auth_token(name, prefix, group_id, args)
+            credentials = {"auth_token": token, "auth_token_update_strategy": "ROTATE"}
 
         slow_log = aws.cloudwatch.LogGroup(
             f"{name}-slow-log",
@@ -180,8 +178,7 @@ class Cache(pulumi.ComponentResource):
             transit_encryption_mode="required",
             at_rest_encryption_enabled=True,
             kms_key_id=args["platform"]["data_key_arn"],
-            auth_token=token.result,
-            auth_token_update_strategy="ROTATE",
+            **credentials,
             subnet_group_name=subnet_group.name,
             security_group_ids=[args["security_group_id"]],
             parameter_group_name=parameter_group.name,
@@ -205,12 +202,80 @@ class Cache(pulumi.ComponentResource):
         self.primary_endpoint = group.primary_endpoint_address
         self.reader_endpoint = group.reader_endpoint_address
         self.port = group.port  # type: ignore[assignment]
-        self.auth_secret_arn = secret.arn
+        self.arn = group.arn
         self.register_outputs(
             {
                 "primary_endpoint": self.primary_endpoint,
                 "reader_endpoint": self.reader_endpoint,
                 "port": self.port,
                 "auth_secret_arn": self.auth_secret_arn,
+                "user_name": self.user_name,
+                "user_arn": self.user_arn,
+                "arn": self.arn,
             }
         )
+
+    def _iam_users(self, name: str, group_id: str, engine: str) -> aws.elasticache.UserGroup:
+        """A user group of the app's IAM-authenticated user and a disabled `default` user:
+        the tasks sign in with short-lived IAM tokens, no shared secret exists."""
+        default = aws.elasticache.User(
+            f"{name}-default",
+            user_id=f"{group_id}-default",
+            user_name="default",
+            engine=engine,
+            access_string="off -@all",
+            authentication_mode={"type": "no-password-required"},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        # IAM authentication wants the user id and the user name to be the same.
+        app_user = f"{group_id}-app"
+        user = aws.elasticache.User(
+            f"{name}-app",
+            user_id=app_user,
+            user_name=app_user,
+            engine=engine,
+            access_string=APP_ACCESS,
+            authentication_mode={"type": "iam"},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.user_name = user.user_name
+        self.user_arn = user.arn
+        return aws.elasticache.UserGroup(
+            name,
+            user_group_id=group_id,
+            engine=engine,
+            user_ids=[default.user_id, user.user_id],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _auth_token(
+        self, name: str, prefix: str, group_id: str, args: CacheArgs
+    ) -> pulumi.Output[str]:
+        """A generated AUTH token, kept in Secrets Manager under the secrets key."""
+        token = random.RandomPassword(
+            f"{name}-auth-token",
+            length=AUTH_TOKEN_LENGTH,
+            special=False,
+            min_upper=1,
+            min_lower=1,
+            min_numeric=1,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        secret = aws.secretsmanager.Secret(
+            f"{name}-auth-token",
+            name=f"{prefix}/cache/auth-token",
+            description=f"AUTH token of the {group_id} replication group",
+            kms_key_id=args["platform"]["secrets_key_arn"],
+            # Kept 30 days after deletion where the stack protects its data; elsewhere gone at
+            # once, so the stack can be made again under the same name.
+            recovery_window_in_days=30 if args["platform"]["protect"] else 0,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.secretsmanager.SecretVersion(
+            f"{name}-auth-token",
+            secret_id=secret.id,
+            secret_string=token.result,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.auth_secret_arn = secret.arn
+        return token.result

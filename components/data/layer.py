@@ -66,8 +66,12 @@ class Data(pulumi.ComponentResource):
     """The cache's reader endpoint."""
     cache_port: pulumi.Output[int]
     """The cache engine's port."""
-    cache_secret_arn: pulumi.Output[str]
-    """The Secrets Manager secret holding the cache's AUTH token."""
+    cache_secret_arn: pulumi.Output[str] | None
+    """The Secrets Manager secret holding the cache's AUTH token (token access); None with IAM
+    access."""
+    cache_connect_arns: pulumi.Output[list[str]] | None
+    """The replication group and the app's cache user, for `elasticache:Connect` (IAM
+    access); None with token access."""
     table_names: pulumi.Output[dict[str, str]]
     """DynamoDB table name by short name."""
     table_arns: pulumi.Output[dict[str, str]]
@@ -161,6 +165,14 @@ class Data(pulumi.ComponentResource):
                 "DB_PASSWORD": database.master_secret_arn.apply(lambda arn: f"{arn}:password::"),
             }
             self.database_connect_arn = None
+        cache_access: dict[str, pulumi.Input[str]]
+        if cache.user_name is not None:
+            # The services sign in as the IAM-authenticated cache user: no shared secret.
+            cache_access = {"CACHE_USER": cache.user_name, "CACHE_AUTH": "iam"}
+        else:
+            assert cache.auth_secret_arn is not None, "token access keeps its token in a secret"
+            cache_access = {"CACHE_AUTH": "token"}
+            credentials["CACHE_AUTH_TOKEN"] = cache.auth_secret_arn
         endpoints: dict[str, pulumi.Input[str]] = {
             **database_access,
             "DB_PORT": str(settings["port"]),
@@ -168,6 +180,7 @@ class Data(pulumi.ComponentResource):
             "CACHE_HOST": cache.primary_endpoint,
             "CACHE_READER_HOST": cache.reader_endpoint,
             "CACHE_PORT": str(args["cache"]["port"]),
+            **cache_access,
         }
         parameters = Parameters(
             "parameters",
@@ -187,7 +200,6 @@ class Data(pulumi.ComponentResource):
             {
                 **{key: arn_of(SHARED, key) for key in endpoints},
                 **credentials,
-                "CACHE_AUTH_TOKEN": cache.auth_secret_arn,
             }
         )
         self.setting_secrets = output_dicts(
@@ -204,6 +216,9 @@ class Data(pulumi.ComponentResource):
         self.cache_reader_endpoint = cache.reader_endpoint
         self.cache_port = cache.port
         self.cache_secret_arn = cache.auth_secret_arn
+        self.cache_connect_arns = (
+            pulumi.Output.all(cache.arn, cache.user_arn) if cache.user_arn is not None else None
+        )
         self.table_names = tables.names
         self.table_arns = tables.arns
         self.bucket_names = output_dict(
@@ -233,6 +248,7 @@ class Data(pulumi.ComponentResource):
                 "cache_reader_endpoint": self.cache_reader_endpoint,
                 "cache_port": self.cache_port,
                 "cache_secret_arn": self.cache_secret_arn,
+                "cache_connect_arns": self.cache_connect_arns,
                 "table_names": self.table_names,
                 "table_arns": self.table_arns,
                 "bucket_names": self.bucket_names,
