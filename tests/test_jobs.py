@@ -815,3 +815,9 @@ def test_retries_default_from_the_tier_and_merge_key_by_key() -> None:
     }
     stack = load("prd", services=SERVICES, jobs={"cleanup": CLEANUP}, jobRetries={"attempts": 0})
     assert stack.jobs["cleanup"].retries.attempts == 0
+
+
+def test_schedules_are_encrypted_with_the_data_key_the_role_may_use(prd) -> None:
+    key = by_name(prd, "aws:kms/key:Key", "keys-data").outputs["arn"]
+    for schedule in of_type(prd, "aws:scheduler/schedule:Schedule"):
+        assert schedule.inputs["kmsKeyArn"] == key

@@ -309,6 +309,8 @@ class JobWorkflow(pulumi.ComponentResource):
             schedule_expression_timezone=args["time_zone"],
             flexible_time_window=aws.scheduler.ScheduleFlexibleTimeWindowArgs(mode="OFF"),
             state="ENABLED" if args["enabled"] else "DISABLED",
+            # The schedule's payload encrypted with the data key (the role may decrypt with it).
+            kms_key_arn=platform["data_key_arn"],
             target=aws.scheduler.ScheduleTargetArgs(
                 # The templated Step Functions target: StartExecution with `input`.
                 arn=arn,
