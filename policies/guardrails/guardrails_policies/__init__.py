@@ -1,12 +1,13 @@
 """The guardrails pack's policies (imported by the pack's __main__.py and by the tests)."""
 
-from . import data_protection, iam, network, observability
+from . import data_protection, edge, iam, network, observability
 
 POLICIES = [
     *network.POLICIES,
     *data_protection.POLICIES,
     *observability.POLICIES,
     *iam.POLICIES,
+    *edge.POLICIES,
 ]
 
 __all__ = ["POLICIES"]
