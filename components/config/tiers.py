@@ -30,6 +30,8 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
                     "archiveExpireDays": 365},
         "cluster": {"preferSpot": True},
         "opsHost": {"enabled": False},
+        "edge": {"priceClass": "PriceClass_200", "deletionProtection": False,
+                 "waf": {"rateLimit": 2000, "managedRules": {"anonymousIpList": "count"}}},
     },
     "stg": {
         "protectStatefulResources": False,
@@ -44,6 +46,8 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
                     "archiveExpireDays": 731},
         "cluster": {"preferSpot": False},
         "opsHost": {"enabled": False},
+        "edge": {"priceClass": "PriceClass_200", "deletionProtection": False,
+                 "waf": {"rateLimit": 2000}},
     },
     "prd": {
         "protectStatefulResources": True,
@@ -58,5 +62,7 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
                     "archiveExpireDays": 2557},
         "cluster": {"preferSpot": False},
         "opsHost": {"enabled": True},
+        "edge": {"priceClass": "PriceClass_200", "deletionProtection": True,
+                 "waf": {"rateLimit": 2000}},
     },
 }  # fmt: skip

@@ -3,7 +3,7 @@ VPC endpoints and the security-group chain the other layers attach to."""
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -30,6 +30,12 @@ class NetworkArgs(TypedDict):
     """AWS services (such as "ecr.api") reached through interface endpoints."""
     flow_log_traffic: str
     """Traffic the flow log records: ALL, ACCEPT or REJECT."""
+    alb_ingress_prefix_list_id: NotRequired[str]
+    """A managed prefix list (CloudFront's origin-facing one) the load balancer admits
+    instead of the internet; absent: HTTPS and HTTP from anywhere."""
+    alb_ingress_port: NotRequired[int]
+    """The one port the prefix list is admitted on: 443, or 80 when the load balancer has no
+    certificate (a stack without a domain)."""
 
 
 class Network(pulumi.ComponentResource):
@@ -50,7 +56,8 @@ class Network(pulumi.ComponentResource):
     data_subnet_ids: pulumi.Output[list[str]]
     """Data subnets, in zone order: databases and caches, no route out."""
     alb_security_group_id: pulumi.Output[str]
-    """Load balancer: HTTP and HTTPS from anywhere."""
+    """Load balancer: CloudFront's origin-facing addresses on its listener's port (or HTTP
+    and HTTPS from anywhere without a prefix list)."""
     app_security_group_id: pulumi.Output[str]
     """Services and functions: TCP from the load balancer."""
     data_security_group_id: pulumi.Output[str]
@@ -133,7 +140,7 @@ class Network(pulumi.ComponentResource):
             )
 
         self._network_acls(vpc, args["cidr_block"], subnets)
-        groups = self._security_groups(vpc, args["cidr_block"])
+        groups = self._security_groups(vpc, args["cidr_block"], args)
         self._endpoints(
             vpc,
             args["platform"]["region"],
@@ -331,8 +338,14 @@ class Network(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
 
-    def _security_groups(self, vpc: aws.ec2.Vpc, cidr: str) -> dict[str, aws.ec2.SecurityGroup]:
+    def _security_groups(
+        self, vpc: aws.ec2.Vpc, cidr: str, args: NetworkArgs
+    ) -> dict[str, aws.ec2.SecurityGroup]:
         """The chain internet -> alb -> app -> data, and the endpoints' group.
+
+        Behind CloudFront the alb group admits only CloudFront's origin-facing prefix list, on
+        the one port its listener serves: a reference to that list counts as many rules as
+        the list has entries against the group's rule quota, so it is referenced once.
 
         Rules are separate resources so later layers can add theirs (the data layer admits
         the app group on its engine ports). Egress exists only where a tier starts
@@ -357,10 +370,37 @@ class Network(pulumi.ComponentResource):
             for key, purpose in purposes.items()
         }
         alb, app, endpoints = groups["alb"].id, groups["app"].id, groups["endpoints"].id
+        prefix_list = args.get("alb_ingress_prefix_list_id")
+        port = args.get("alb_ingress_port", 443)
+        alb_ingress: list[tuple[str, Direction, pulumi.Input[str], str, dict]] = (
+            [
+                (
+                    "alb-https" if port == 443 else "alb-http",
+                    "ingress",
+                    alb,
+                    f"{'HTTPS' if port == 443 else 'HTTP'} from CloudFront's origin-facing servers",
+                    {
+                        "ip_protocol": "tcp",
+                        "from_port": port,
+                        "to_port": port,
+                        "prefix_list_id": prefix_list,
+                    },
+                )
+            ]
+            if prefix_list
+            else [
+                ("alb-https", "ingress", alb, "HTTPS from the internet", tcp(443, cidr=ANYWHERE)),
+                (
+                    "alb-http",
+                    "ingress",
+                    alb,
+                    "HTTP from the internet, redirected to HTTPS",
+                    tcp(80, cidr=ANYWHERE),
+                ),
+            ]
+        )
         rules: list[tuple[str, Direction, pulumi.Input[str], str, dict]] = [
-            ("alb-https", "ingress", alb, "HTTPS from the internet", tcp(443, cidr=ANYWHERE)),
-            ("alb-http", "ingress", alb, "HTTP from the internet, redirected to HTTPS",
-             tcp(80, cidr=ANYWHERE)),
+            *alb_ingress,
             ("app-from-alb", "ingress", app, "App ports from the load balancer",
              tcp(1, 65535, group=alb)),
             ("endpoints-https", "ingress", endpoints, "HTTPS to AWS APIs from the VPC",
