@@ -1,6 +1,8 @@
 """The web platform, one stack per environment: read the stack config, build the layers in
-dependency order (foundation -> network -> data -> compute), export what operators and the
-operations CLI need."""
+dependency order (foundation -> network -> data -> edge -> compute), export what operators and
+the operations CLI need."""
+
+from collections.abc import Callable
 
 import pulumi
 
@@ -8,6 +10,9 @@ from components import config as stack_config
 from components.compute import Compute
 from components.compute.ops_host import port_forwarding
 from components.data import Data
+from components.data.storage import bucket_names
+from components.edge import Edge
+from components.edge.layer import assets_read_statement
 from components.foundation import Foundation
 from components.network import Network
 from components.platform import Platform
@@ -49,9 +54,19 @@ network = Network(
         "interface_endpoints": config.network.interface_endpoints,
         "flow_log_traffic": config.network.flow_log_traffic,
         "app_ports": [s.port for s in config.services.values() if s.port is not None],
+        # Only CloudFront reaches the load balancer, on the port its listener serves.
+        "alb_ingress_prefix_list_id": config.edge.prefix_list_id(config.region) or "",
+        "alb_ingress_port": 443 if config.edge.domain else 80,
     },
     opts=regional,
 )
+
+# The assets bucket admits the distribution the edge layer makes after it: its ARN is a
+# deferred output, resolved once the distribution is declared.
+distribution_arn: pulumi.Output[str]
+resolve_distribution_arn: Callable[[pulumi.Output[str]], None]
+distribution_arn, resolve_distribution_arn = pulumi.deferred_output()
+assets_bucket = bucket_names(config.name_prefix, config.account_id, config.region)["assets"]
 
 data = Data(
     "data",
@@ -68,9 +83,39 @@ data = Data(
         "backup": config.backup.settings(),  # type: ignore[typeddict-item]
         "parameter_path": config.parameter_path,
         "app_settings": config.app_settings,
+        "assets_policy_statements": [
+            assets_read_statement(f"arn:aws:s3:::{assets_bucket}", distribution_arn)
+        ],
     },
     opts=regional,
 )
+
+web_services = {
+    name: {"port": service.port, "health_check_path": service.health_check_path}
+    for name, service in config.services.items()
+    if service.port is not None
+}
+edge = Edge(
+    "edge",
+    {
+        "platform": platform,
+        "vpc_id": network.vpc_id,
+        "public_subnet_ids": network.public_subnet_ids,
+        "alb_security_group_id": network.alb_security_group_id,
+        "access_logs_bucket": data.bucket_names["access-logs"],
+        "access_logs_bucket_arn": data.bucket_arns["access-logs"],
+        "assets_regional_domain_name": data.assets_regional_domain_name,
+        "settings": config.edge.settings(),  # type: ignore[typeddict-item]
+        "services": web_services,  # type: ignore[typeddict-item]
+        "ci_token": (
+            pulumi.Output.secret(config.edge.waf.ci_token) if config.edge.waf.ci_token else None
+        ),
+    },
+    opts=regional,
+    global_provider=providers.global_,
+)
+resolve_distribution_arn(edge.distribution_arn)
+routed = [route.service for route in config.edge.routes] or list(web_services)[:1]
 
 compute = Compute(
     "compute",
@@ -99,11 +144,22 @@ compute = Compute(
         "jobs": {n: j.model_dump() for n, j in config.jobs.items()},  # type: ignore[misc]
         "ops_host": config.ops_host.model_dump() if config.ops_host.enabled else None,  # type: ignore[typeddict-item]
         "operator_principals": config.operators.principals,
+        "load_balancing": {
+            "listener_arn": edge.listener_arn,
+            "load_balancer_arn_suffix": edge.alb_arn_suffix,
+            "target_group_arns": edge.target_group_arns,
+            "target_group_arn_suffixes": edge.target_group_arn_suffixes,
+            "routed_services": list(dict.fromkeys(routed)),
+            "health_check_grace_period_seconds": config.edge.health_check_grace_period_seconds,
+        },
     },
     opts=regional,
 )
 
 pulumi.export("region", config.region)
+pulumi.export("appUrl", edge.app_url)
+pulumi.export("cdn", {"distributionId": edge.distribution_id, "url": edge.cdn_url})
+pulumi.export("alb", {"dnsName": edge.alb_dns_name, "arnSuffix": edge.alb_arn_suffix})
 pulumi.export("namePrefix", config.name_prefix)
 pulumi.export("parameterPath", config.parameter_path)
 pulumi.export("parameterKeyArn", foundation.secrets_key_arn)

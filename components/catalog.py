@@ -19,12 +19,18 @@ from components.data.parameters import Parameters
 from components.data.proxy import DatabaseProxy
 from components.data.storage import Storage
 from components.data.tables import Tables
+from components.edge import Edge
+from components.edge.cdn import Cdn
+from components.edge.certificates import Certificate
+from components.edge.dns import Dns
+from components.edge.firewall import Firewall
+from components.edge.load_balancer import LoadBalancer
 from components.foundation import Foundation
 from components.foundation.alerts import Alerts
 from components.foundation.keys import Keys
 from components.network import Network
 
-LAYERS: list[type[pulumi.ComponentResource]] = [Foundation, Network, Data, Compute]
+LAYERS: list[type[pulumi.ComponentResource]] = [Foundation, Network, Data, Edge, Compute]
 COMPONENTS: list[type[pulumi.ComponentResource]] = [
     *LAYERS,
     Keys,
@@ -44,4 +50,9 @@ COMPONENTS: list[type[pulumi.ComponentResource]] = [
     JobWorkflow,
     OpsHost,
     Operators,
+    LoadBalancer,
+    Certificate,
+    Cdn,
+    Firewall,
+    Dns,
 ]

@@ -78,6 +78,28 @@ ARN_FORMATS = {
     "aws:ec2/securityGroup:SecurityGroup": "arn:aws:ec2:{region}:{account}:security-group/{id}",
     "aws:ec2/eip:Eip": "arn:aws:ec2:{region}:{account}:elastic-ip/{id}",
     "aws:ec2/flowLog:FlowLog": "arn:aws:ec2:{region}:{account}:vpc-flow-log/{id}",
+    "aws:lb/loadBalancer:LoadBalancer": (
+        "arn:aws:elasticloadbalancing:{region}:{account}:loadbalancer/app/{name}/{id}"
+    ),
+    "aws:lb/listener:Listener": (
+        "arn:aws:elasticloadbalancing:{region}:{account}:listener/app/{id}"
+    ),
+    "aws:lb/listenerRule:ListenerRule": (
+        "arn:aws:elasticloadbalancing:{region}:{account}:listener-rule/app/{id}"
+    ),
+    "aws:acm/certificate:Certificate": "arn:aws:acm:{region}:{account}:certificate/{id}",
+    "aws:cloudfront/distribution:Distribution": ("arn:aws:cloudfront::{account}:distribution/{id}"),
+    "aws:wafv2/webAcl:WebAcl": "arn:aws:wafv2:{region}:{account}:global/webacl/{name}/{id}",
+    "aws:wafv2/ipSet:IpSet": "arn:aws:wafv2:{region}:{account}:global/ipset/{name}/{id}",
+    "aws:wafv2/regexPatternSet:RegexPatternSet": (
+        "arn:aws:wafv2:{region}:{account}:global/regexpatternset/{name}/{id}"
+    ),
+    "aws:cloudwatch/logDeliverySource:LogDeliverySource": (
+        "arn:aws:logs:{region}:{account}:delivery-source:{name}"
+    ),
+    "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination": (
+        "arn:aws:logs:{region}:{account}:delivery-destination:{name}"
+    ),
 }
 
 
@@ -127,6 +149,10 @@ def for_resource(
 
     if type_token in ID_PREFIXES:
         resource_id = f"{ID_PREFIXES[type_token]}-{digest[:17]}"
+    elif type_token == "aws:cloudfront/distribution:Distribution":
+        resource_id = f"E{digest[:13].upper()}"
+    elif type_token in ("aws:wafv2/webAcl:WebAcl", "aws:wafv2/ipSet:IpSet"):
+        resource_id = str(uuid.UUID(digest[:32]))
     elif type_token == "aws:kms/key:Key":
         resource_id = str(uuid.UUID(digest[:32]))
         state["keyId"] = resource_id
@@ -145,6 +171,20 @@ def for_resource(
             digest=digest[:17],
         )
     state.update(_computed(type_token, resource_id, digest, region, account_id))
+    if type_token == "aws:acm/certificate:Certificate":
+        # ACM's DNS validation: a CNAME under the domain pointing into acm-validations.aws.
+        state["domainValidationOptions"] = [
+            {
+                "domainName": domain,
+                "resourceRecordName": f"_{_digest(domain)[:32]}.{domain}.",
+                "resourceRecordType": "CNAME",
+                "resourceRecordValue": f"_{_digest(domain)[32:64]}.acm-validations.aws.",
+            }
+            for domain in [state.get("domainName"), *state.get("subjectAlternativeNames", [])]
+            if domain
+        ]
+    if type_token == "aws:route53/record:Record" and isinstance(state.get("name"), str):
+        state["fqdn"] = state["name"].rstrip(".")
     # The bridged AWS provider returns the id among the outputs, as state files show.
     state["id"] = resource_id
     return resource_id, state
@@ -224,6 +264,22 @@ def _computed(
         return {
             "arn": f"arn:aws:elasticloadbalancing:{region}:{account_id}:{suffix}",
             "arnSuffix": suffix,
+        }
+    if type_token == "aws:lb/loadBalancer:LoadBalancer":
+        # The id is the ARN; the mock's is the name, so the suffix takes a made-up one.
+        suffix = f"app/{resource_id}/{digest[:16]}"
+        return {
+            "arn": f"arn:aws:elasticloadbalancing:{region}:{account_id}:loadbalancer/{suffix}",
+            "arnSuffix": suffix,
+            "dnsName": f"{resource_id}-{int(digest[:8], 16) % 10**10}.{region}.elb.amazonaws.com",
+            "zoneId": f"Z{digest[:13].upper()}",
+        }
+    if type_token == "aws:cloudfront/distribution:Distribution":
+        return {
+            "arn": f"arn:aws:cloudfront::{account_id}:distribution/{resource_id}",
+            "domainName": f"d{digest[:13]}.cloudfront.net",
+            "hostedZoneId": "Z2FDTNDATAQYW2",
+            "status": "Deployed",
         }
     if type_token == "random:index/randomPassword:RandomPassword":
         return {"result": digest[32:64]}  # not the digits the id is made of

@@ -113,7 +113,7 @@ def test_redis_takes_its_family_from_the_major_version(plan_stack) -> None:
 
 def test_auth_token_is_kept_in_an_encrypted_secret_and_never_shown(plan_stack) -> None:
     plan = plan_stack("prd", cache={"access": "token"})
-    (password,) = of_type(plan, PASSWORD)
+    (password,) = [p for p in of_type(plan, PASSWORD) if p.name != "edge-origin-verify"]
     (secret,) = of_type(plan, SECRET)
     (version,) = of_type(plan, SECRET_VERSION)
     (group,) = of_type(plan, GROUP)

@@ -73,6 +73,11 @@ CORRECT = {
     ("guardrails-iam-no-passrole-wildcard", "admin-policy", M),
     ("guardrails-iam-no-passrole-wildcard", "task-pass-role", M),
     ("guardrails-kms-key-rotation", "data-key", M),
+    # guardrails: edge
+    ("guardrails-alb-drop-invalid-headers", "web-alb", M),
+    ("guardrails-alb-deletion-protection", "web-alb", M),
+    ("guardrails-cloudfront-waf", "cdn", M),
+    ("guardrails-cloudfront-hsts", "cdn", M),
 }
 
 # Every policy the fixture sets out to break (all but those for services it does not use:
@@ -117,6 +122,10 @@ BROKEN_POLICIES = {
     "guardrails-iam-no-admin-policy",
     "guardrails-iam-no-passrole-wildcard",
     "guardrails-kms-key-rotation",
+    "guardrails-alb-drop-invalid-headers",
+    "guardrails-alb-deletion-protection",
+    "guardrails-cloudfront-waf",
+    "guardrails-cloudfront-hsts",
 }
 
 # Resources that break nothing: they guard against false positives.

@@ -9,6 +9,7 @@ LAYERS = {
     "foundation": "webplatform:foundation:Foundation",
     "network": "webplatform:network:Network",
     "data": "webplatform:data:Data",
+    "edge": "webplatform:edge:Edge",
     "compute": "webplatform:compute:Compute",
 }
 

@@ -182,7 +182,12 @@ def test_logs_key_policy_admits_cloudwatch_logs_for_this_account_only(plan_stack
     condition = logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
     assert condition == "arn:aws:logs:ap-northeast-1:222222222222:log-group:*"
     aliases = sorted(a.inputs["name"] for a in of_type(plan, "aws:kms/alias:Alias"))
-    assert aliases == [f"alias/webplatform-prd-{p}" for p in ("data", "logs", "secrets")]
+    # The edge's WAF log group is in us-east-1, with a logs key of that region.
+    assert aliases == [
+        *(f"alias/webplatform-prd-{p}" for p in ("data", "logs")),
+        "alias/webplatform-prd-logs-us-east-1",
+        "alias/webplatform-prd-secrets",
+    ]
 
 
 WEB = {"image": "222222222222.dkr.ecr.ap-northeast-1.amazonaws.com/web:1.0.0", "port": 8080}
@@ -197,8 +202,14 @@ def test_security_group_chain_and_every_rule_has_a_description(plan_stack) -> No
     rules = of_type(plan, INGRESS) + of_type(plan, EGRESS)
     assert all(r.inputs["description"] for r in rules)
     open_to_world = [r for r in of_type(plan, INGRESS) if r.inputs.get("cidrIpv4") == "0.0.0.0/0"]
-    assert {r.inputs["securityGroupId"] for r in open_to_world} == {groups["network-alb-sg"]}
-    assert sorted(r.inputs["fromPort"] for r in open_to_world) == [80, 443]
+    assert open_to_world == []  # behind CloudFront: its origin-facing prefix list only
+    alb_in = [
+        r for r in of_type(plan, INGRESS) if r.inputs["securityGroupId"] == groups["network-alb-sg"]
+    ]
+    # A stack without a domain: CloudFront reaches the load balancer on 80 (443 with one).
+    assert [(r.inputs["fromPort"], r.inputs["prefixListId"]) for r in alb_in] == [
+        (80, "pl-58a04531")
+    ]
     # The app group admits the load balancer on the web service's port only, and the load
     # balancer reaches the app group on that port only.
     (app_in,) = [r for r in of_type(plan, INGRESS)

@@ -42,7 +42,6 @@ SERVICES = {
         "desiredCount": 3,
         "minCount": 2,
         "maxCount": 8,
-        # No requests policy until the edge layer passes the load balancer.
         "autoscaling": {"cpuPercent": 55, "memoryPercent": 70, "requestsPerTarget": 500},
         "logDatetimeFormat": "%Y-%m-%dT%H:%M:%S",
         "tables": ["orders"],
@@ -71,11 +70,14 @@ def master_secret_arn(plan: engine.Plan) -> str:
 
 
 def stack_config_for(tier: str) -> dict[str, Any]:
+    # prd serves a domain: without one CloudFront's default certificate fails its TLS policy.
+    edge = {"domain": "shop.example.com", "hostedZoneId": "Z0123456789ABCDEFGHIJ"}
     return {
         **MINIMAL[tier],
         "webplatform:services": SERVICES,
         "webplatform:tables": TABLES,
         "webplatform:appSettings": SETTINGS,
+        **({"webplatform:edge": edge} if tier == "prd" else {}),
     }
 
 
@@ -150,7 +152,8 @@ def test_each_service_gets_its_task_roles_logs_service_and_scaling(prd) -> None:
     def named(service: str, extra: set[tuple[str, str]]) -> set[tuple[str, str]]:
         return {(t, n.format(f"service-{service}")) for t, n in task | extra}
 
-    assert web == named("web", {(TARGET_GROUP, "{}"), (SCALING_POLICY, "{}-memory")})
+    # The target group is the edge layer's (tests/test_edge.py).
+    assert web == named("web", {(SCALING_POLICY, "{}-memory"), (SCALING_POLICY, "{}-requests")})
     assert worker == named("worker", set())
 
 
@@ -325,11 +328,11 @@ def test_the_service_deploys_safely_in_the_app_subnets_without_public_ips(prd) -
         assert service.ignore_changes == ["taskDefinition", "desiredCount"]
     web = by_name(prd, SERVICE, "service-web").inputs
     assert web["desiredCount"] == 3
-    # No load balancer forwards to the target group yet, and ECS refuses to register tasks in
-    # such a group: the edge layer attaches web services once it exists.
-    for name in ("web", "worker"):
-        inputs = by_name(prd, SERVICE, f"service-{name}").inputs
-        assert "loadBalancers" not in inputs and "healthCheckGracePeriodSeconds" not in inputs
+    # The web service sits behind the edge's load balancer (created after its listener, see
+    # tests/test_edge.py); the worker takes no traffic.
+    assert [b["containerPort"] for b in web["loadBalancers"]] == [8080]
+    worker = by_name(prd, SERVICE, "service-worker").inputs
+    assert "loadBalancers" not in worker and "healthCheckGracePeriodSeconds" not in worker
 
 
 def test_services_wait_for_their_parameters(prd) -> None:
@@ -368,7 +371,12 @@ def test_autoscaling_tracks_the_configured_metrics(prd) -> None:
     assert target["scalableDimension"] == "ecs:service:DesiredCount"
     assert (target["minCapacity"], target["maxCapacity"]) == (2, 8)
     policies = {p.name: p.inputs for p in of_type(prd, SCALING_POLICY)}
-    assert set(policies) == {"service-web-cpu", "service-web-memory", "service-worker-cpu"}
+    assert set(policies) == {
+        "service-web-cpu",
+        "service-web-memory",
+        "service-web-requests",
+        "service-worker-cpu",
+    }
     tracked = {
         name: (
             inputs["targetTrackingScalingPolicyConfiguration"]["predefinedMetricSpecification"][
@@ -381,6 +389,7 @@ def test_autoscaling_tracks_the_configured_metrics(prd) -> None:
     assert tracked == {
         "service-web-cpu": ("ECSServiceAverageCPUUtilization", 55),
         "service-web-memory": ("ECSServiceAverageMemoryUtilization", 70),
+        "service-web-requests": ("ALBRequestCountPerTarget", 500),
         "service-worker-cpu": ("ECSServiceAverageCPUUtilization", 60),
     }
     assert all(p["resourceId"] == target["resourceId"] for n, p in policies.items() if "web" in n)
@@ -504,12 +513,24 @@ Service("service-web", {
         "table_arns": [], "bucket_arns": [],
     },
     "cluster_arn": "arn:aws:ecs:ap-northeast-1:222222222222:cluster/shop-prd",
-    "vpc_id": "vpc-1", "subnet_ids": ["subnet-1"], "security_group_ids": ["sg-1"],
+    "subnet_ids": ["subnet-1"], "security_group_ids": ["sg-1"],
     "prefer_spot": False, "desired_count": 2, "min_count": 2, "max_count": 4,
     "autoscaling": {"cpu_percent": None, "memory_percent": None, "requests_per_target": 800},
-    "health_check_path": "/health",
-    "load_balancer_arn_suffix": "app/shop-prd/0123456789abcdef",
+    "load_balancer": {
+        "target_group_arn": (
+            "arn:aws:elasticloadbalancing:ap-northeast-1:222222222222:"
+            "targetgroup/shop-prd-web/0123456789abcdef"
+        ),
+        "target_group_arn_suffix": "targetgroup/shop-prd-web/0123456789abcdef",
+        "load_balancer_arn_suffix": "app/shop-prd/0123456789abcdef",
+        "listener_arn": "arn:aws:elasticloadbalancing:ap-northeast-1:222222222222:listener/app/x",
+        "health_check_grace_period_seconds": 45,
+    },
 })"""
+TARGET_GROUP_ARN = (
+    "arn:aws:elasticloadbalancing:ap-northeast-1:222222222222:"
+    "targetgroup/shop-prd-web/0123456789abcdef"
+)
 
 
 def test_requests_per_target_scaling_once_the_load_balancer_is_known(tmp_path: Path) -> None:
@@ -518,14 +539,18 @@ def test_requests_per_target_scaling_once_the_load_balancer_is_known(tmp_path: P
     write_stack(tmp_path, "test", {"aws:region": "ap-northeast-1"})
     plan = engine.run(tmp_path, "test", tmp_path)
     (policy,) = of_type(plan, SCALING_POLICY)
-    suffix = by_name(plan, TARGET_GROUP, "service-web").outputs["arnSuffix"]
     config = policy.inputs["targetTrackingScalingPolicyConfiguration"]
     assert config["targetValue"] == 800
     assert config["predefinedMetricSpecification"] == {
         "predefinedMetricType": "ALBRequestCountPerTarget",
-        "resourceLabel": f"app/shop-prd/0123456789abcdef/{suffix}",
+        "resourceLabel": "app/shop-prd/0123456789abcdef/targetgroup/shop-prd-web/0123456789abcdef",
     }
-    assert suffix.startswith("targetgroup/shop-prd-web/")
+    service = by_name(plan, SERVICE, "service-web").inputs
+    assert service["loadBalancers"] == [
+        {"targetGroupArn": TARGET_GROUP_ARN, "containerName": "web", "containerPort": 8080}
+    ]
+    assert service["healthCheckGracePeriodSeconds"] == 45
+    assert of_type(plan, TARGET_GROUP) == []  # the edge layer owns the target groups
 
 
 def test_a_service_whose_min_is_its_max_has_no_autoscaling(plan_stack) -> None:

@@ -214,13 +214,21 @@ def test_access_logs_admit_the_tokyo_load_balancer_and_log_delivery(plan_stack) 
         "LogDeliveryAclCheck",
         "S3ServerAccessLogs",
     }
-    for name in ("storage-assets", "storage-log-archive"):
-        effects = {s["Effect"] for s in policy_document(plan, name)["Statement"]}
-        assert effects == {"Deny"}
+    effects = {s["Effect"] for s in policy_document(plan, "storage-log-archive")["Statement"]}
+    assert effects == {"Deny"}
+    # The assets bucket admits CloudFront for the edge's distribution only (tests/test_edge.py).
+    allowed = [
+        s for s in policy_document(plan, "storage-assets")["Statement"] if s["Effect"] == "Allow"
+    ]
+    assert [s["Principal"] for s in allowed] == [{"Service": "cloudfront.amazonaws.com"}]
 
 
 def test_regions_without_an_elb_account_use_the_service_principal(plan_stack) -> None:
-    plan = plan_stack("dev", **{"aws:region": "ap-southeast-4"})
+    plan = plan_stack(
+        "dev",
+        **{"aws:region": "ap-southeast-4"},
+        edge={"originFacingPrefixListId": "pl-0123456789abcdef0"},  # no table entry there
+    )
     elb = statement(policy_document(plan, "storage-access-logs"), "LoadBalancerAccessLogs")
     assert elb["Principal"] == {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}
 

@@ -3,7 +3,7 @@ operation host."""
 
 import shlex
 from collections.abc import Mapping, Sequence
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 import pulumi
 
@@ -13,17 +13,39 @@ from components.compute.function import Function, FunctionSettings
 from components.compute.job import JobSettings, JobWorkflow, WorkflowJob, workflow_key
 from components.compute.operators import Operators
 from components.compute.ops_host import OpsHost, OpsHostSettings
-from components.compute.service import Service, ServiceSettings
+from components.compute.service import (
+    LoadBalancerAttachment,
+    Service,
+    ServiceArgs,
+    ServiceSettings,
+)
 from components.compute.task import Task, TaskArgs, ssm_parameter_arn
 from components.config.compute import job_graphs
 from components.platform import Platform
+
+
+class LoadBalancing(TypedDict):
+    """What the edge layer hands the compute layer to attach the web services."""
+
+    listener_arn: pulumi.Input[str]
+    """The listener forwarding to the target groups."""
+    load_balancer_arn_suffix: pulumi.Input[str]
+    """`app/<name>/<id>`, for the requests-per-target policies."""
+    target_group_arns: pulumi.Input[Mapping[str, str]]
+    """Target group ARN by web service that a listener rule forwards to."""
+    target_group_arn_suffixes: pulumi.Input[Mapping[str, str]]
+    """`targetgroup/<name>/<id>` by the same services."""
+    routed_services: Sequence[str]
+    """The services the edge routes to (the keys of target_group_arns, known now)."""
+    health_check_grace_period_seconds: int
+    """Seconds new tasks get before failed load balancer health checks count."""
 
 
 class ComputeArgs(TypedDict):
     platform: Platform
     """Name prefix, region, account, keys, log retention and protection."""
     vpc_id: pulumi.Input[str]
-    """The network's VPC, for the target groups and the operation host."""
+    """The network's VPC, for the operation host."""
     subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
     """The network's app subnets: tasks, VPC functions and the operation host run there."""
     security_group_id: pulumi.Input[str]
@@ -68,6 +90,8 @@ class ComputeArgs(TypedDict):
     """The operation host; None: no host."""
     operator_principals: Sequence[str]
     """Who may assume the operator and observer roles (with MFA); empty: this account."""
+    load_balancing: NotRequired[LoadBalancing]
+    """The edge layer's load balancer and target groups; absent: no service is attached."""
 
 
 class Compute(pulumi.ComponentResource):
@@ -81,7 +105,7 @@ class Compute(pulumi.ComponentResource):
     """Per service: serviceName, targetGroupArn (web-facing only), logGroup, taskFamily and
     containerName."""
     target_group_arns: pulumi.Output[dict[str, str]]
-    """Target group ARN by web-facing service, for the edge layer's listener rules."""
+    """Target group ARN by web-facing service attached to the load balancer."""
     functions: pulumi.Output[dict[str, dict[str, str]]]
     """Per function: name, arn and logGroup."""
     jobs: pulumi.Output[dict[str, dict[str, str]]]
@@ -110,19 +134,7 @@ class Compute(pulumi.ComponentResource):
         services = {
             service_name: Service(
                 f"service-{service_name}",
-                {
-                    "task": self._task(service_name, settings),
-                    "cluster_arn": cluster.arn,
-                    "vpc_id": args["vpc_id"],
-                    "subnet_ids": args["subnet_ids"],
-                    "security_group_ids": [args["security_group_id"]],
-                    "prefer_spot": args["prefer_spot"],
-                    "desired_count": settings["desired_count"],
-                    "min_count": settings["min_count"],
-                    "max_count": settings["max_count"],
-                    "autoscaling": settings["autoscaling"],
-                    "health_check_path": settings["health_check_path"],
-                },
+                self._service_args(service_name, settings, cluster.arn),
                 opts=child,
             )
             for service_name, settings in args["services"].items()
@@ -279,6 +291,42 @@ class Compute(pulumi.ComponentResource):
                 "observer_role_arn": self.observer_role_arn,
             }
         )
+
+    def _service_args(
+        self, name: str, settings: ServiceSettings, cluster_arn: pulumi.Output[str]
+    ) -> ServiceArgs:
+        args = self._args
+        service: ServiceArgs = {
+            "task": self._task(name, settings),
+            "cluster_arn": cluster_arn,
+            "subnet_ids": args["subnet_ids"],
+            "security_group_ids": [args["security_group_id"]],
+            "prefer_spot": args["prefer_spot"],
+            "desired_count": settings["desired_count"],
+            "min_count": settings["min_count"],
+            "max_count": settings["max_count"],
+            "autoscaling": settings["autoscaling"],
+        }
+        attachment = self._attachment(name)
+        if attachment is not None:
+            service["load_balancer"] = attachment
+        return service
+
+    def _attachment(self, service: str) -> LoadBalancerAttachment | None:
+        """Where the edge's load balancer sends this service's traffic; None when it does not
+        route to the service (or there is no edge)."""
+        balancing = self._args.get("load_balancing")
+        if balancing is None or service not in balancing["routed_services"]:
+            return None
+        arns = pulumi.Output.from_input(balancing["target_group_arns"])
+        suffixes = pulumi.Output.from_input(balancing["target_group_arn_suffixes"])
+        return {
+            "target_group_arn": arns.apply(lambda a: a[service]),
+            "target_group_arn_suffix": suffixes.apply(lambda a: a[service]),
+            "load_balancer_arn_suffix": balancing["load_balancer_arn_suffix"],
+            "listener_arn": balancing["listener_arn"],
+            "health_check_grace_period_seconds": balancing["health_check_grace_period_seconds"],
+        }
 
     def _secrets(self, owner: str, named: Mapping[str, str]) -> pulumi.Output[dict[str, str]]:
         """A task's secrets by variable name: the data layer's shared ones, the owner's own app

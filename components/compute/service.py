@@ -1,5 +1,5 @@
-"""A long-running ECS Fargate service: its task, its target group when it takes web traffic,
-rolling deployments with a circuit breaker, and target-tracking autoscaling."""
+"""A long-running ECS Fargate service: its task, its place behind the load balancer when it
+takes web traffic, rolling deployments with a circuit breaker, and target-tracking autoscaling."""
 
 import hashlib
 from collections.abc import Mapping, Sequence
@@ -68,13 +68,26 @@ class ServiceSettings(TypedDict):
     """Buckets (purposes) the task role reads and writes."""
 
 
+class LoadBalancerAttachment(TypedDict):
+    """Where the edge layer's load balancer sends a web-facing service's traffic."""
+
+    target_group_arn: pulumi.Input[str]
+    """The service's target group (the edge layer's, which a listener rule forwards to)."""
+    target_group_arn_suffix: pulumi.Input[str]
+    """`targetgroup/<name>/<id>`, for the requests-per-target metric."""
+    load_balancer_arn_suffix: pulumi.Input[str]
+    """`app/<name>/<id>` of the load balancer, for the requests-per-target metric."""
+    listener_arn: pulumi.Input[str]
+    """The listener forwarding to the group: the service is created after it exists."""
+    health_check_grace_period_seconds: int
+    """Seconds new tasks get before failed load balancer health checks count."""
+
+
 class ServiceArgs(TypedDict):
     task: TaskArgs
     """The service's container: image, size, port, secrets, logs and roles."""
     cluster_arn: pulumi.Input[str]
     """The cluster the service runs in (its capacity providers attached)."""
-    vpc_id: pulumi.Input[str]
-    """The VPC of the target group."""
     subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
     """The app subnets the tasks run in."""
     security_group_ids: Sequence[pulumi.Input[str]]
@@ -89,11 +102,9 @@ class ServiceArgs(TypedDict):
     """Most tasks autoscaling starts."""
     autoscaling: AutoscalingSettings
     """Targets of the tracking policies."""
-    health_check_path: str
-    """The path the load balancer checks on a web-facing service."""
-    load_balancer_arn_suffix: NotRequired[pulumi.Input[str]]
-    """`app/<name>/<id>` of the load balancer that forwards to the target group. The
-    requests-per-target policy needs it, so it is skipped until the edge layer passes it."""
+    load_balancer: NotRequired[LoadBalancerAttachment]
+    """The edge layer's target group for a web-facing service; absent: no load balancer
+    (and no requests-per-target policy)."""
 
 
 class Service(pulumi.ComponentResource):
@@ -104,17 +115,16 @@ class Service(pulumi.ComponentResource):
     what a deployment pipeline or autoscaling changed: the service ignores changes to its task
     definition and desired count after creation.
 
-    A web-facing service (one with a port) gets an `ip` target group for the edge layer to route
-    to (`target_group_arn`). ECS refuses to register tasks in a target group that no load
-    balancer forwards to, so the service does not register them yet: the edge layer, which
-    creates the load balancer and its listener, will hand the listener to the service and the
-    service will then register its tasks once the listener exists.
+    A web-facing service (one with a port) registers its tasks in the target group the edge
+    layer passes (`load_balancer`). ECS refuses a target group that no load balancer forwards
+    to, so the service is created only after the listener and the rules forwarding to the
+    group exist (their ARNs are part of the target group's input).
     """
 
     service_name: pulumi.Output[str]
     """The ECS service name."""
     target_group_arn: pulumi.Output[str] | None
-    """None for a service with no port."""
+    """The target group its tasks register in; None with no port or no load balancer."""
     target_group_arn_suffix: pulumi.Output[str] | None
     """`targetgroup/<name>/<id>`, for the load balancer's CloudWatch metrics; None with no port."""
     task_definition_arn: pulumi.Output[str]
@@ -140,30 +150,27 @@ class Service(pulumi.ComponentResource):
         task = Task(name, task_args, opts=pulumi.ResourceOptions(parent=self))
         physical = f"{task_args['platform']['name_prefix']}-{task_args['name']}"
 
+        attachment = args.get("load_balancer")
         port = task_args["port"]
-        target_group = None
-        if port is not None:
-            target_group = aws.lb.TargetGroup(
-                name,
-                name=target_group_name(physical),
-                target_type="ip",
-                protocol="HTTP",
-                port=port,
-                vpc_id=args["vpc_id"],
-                deregistration_delay=30,
-                health_check=aws.lb.TargetGroupHealthCheckArgs(
-                    enabled=True,
-                    path=args["health_check_path"],
-                    protocol="HTTP",
-                    port="traffic-port",
-                    matcher="200-399",
-                    interval=15,
-                    timeout=5,
-                    healthy_threshold=2,
-                    unhealthy_threshold=3,
-                ),
-                opts=pulumi.ResourceOptions(parent=self),
-            )
+        balanced = attachment is not None and port is not None
+        load_balancing: dict = {}
+        if attachment is not None and balanced:
+            # The listener's ARN travels with the target group's, so the service is created
+            # after the listener and the rules that forward to the group.
+            load_balancing = {
+                "load_balancers": [
+                    {
+                        "target_group_arn": pulumi.Output.all(
+                            attachment["target_group_arn"], attachment["listener_arn"]
+                        ).apply(lambda v: v[0]),
+                        "container_name": task.container_name,
+                        "container_port": port,
+                    }
+                ],
+                "health_check_grace_period_seconds": attachment[
+                    "health_check_grace_period_seconds"
+                ],
+            }
         service = aws.ecs.Service(
             name,
             name=physical,
@@ -187,16 +194,25 @@ class Service(pulumi.ComponentResource):
             enable_execute_command=True,
             enable_ecs_managed_tags=True,
             propagate_tags="SERVICE",
+            **load_balancing,
             opts=pulumi.ResourceOptions(
                 parent=self,
                 ignore_changes=["taskDefinition", "desiredCount"],
             ),
         )
-        self._autoscaling(name, args, service, target_group)
+        self._autoscaling(name, args, service)
 
         self.service_name = service.name
-        self.target_group_arn = target_group.arn if target_group else None
-        self.target_group_arn_suffix = target_group.arn_suffix if target_group else None
+        self.target_group_arn = (
+            pulumi.Output.from_input(attachment["target_group_arn"])
+            if attachment is not None and balanced
+            else None
+        )
+        self.target_group_arn_suffix = (
+            pulumi.Output.from_input(attachment["target_group_arn_suffix"])
+            if attachment is not None and balanced
+            else None
+        )
         self.task_definition_arn = task.task_definition_arn
         self.latest_task_definition_arn = task.latest_task_definition_arn
         self.family = task.family
@@ -224,11 +240,10 @@ class Service(pulumi.ComponentResource):
         name: str,
         args: ServiceArgs,
         service: aws.ecs.Service,
-        target_group: aws.lb.TargetGroup | None,
     ) -> None:
         """A scalable target between the min and max counts, and a target-tracking policy per
         configured metric. Requests per target needs the load balancer: without
-        `load_balancer_arn_suffix` that policy is left out. With min = max there is nothing
+        `load_balancer` that policy is left out. With min = max there is nothing
         to scale: no target, no policy."""
         if args["min_count"] == args["max_count"]:
             return
@@ -249,14 +264,14 @@ class Service(pulumi.ComponentResource):
             "cpu": ("ECSServiceAverageCPUUtilization", scaling.get("cpu_percent"), None),
             "memory": ("ECSServiceAverageMemoryUtilization", scaling.get("memory_percent"), None),
         }
-        lb_suffix = args.get("load_balancer_arn_suffix")
-        if target_group is not None and lb_suffix is not None:
+        attachment = args.get("load_balancer")
+        if attachment is not None and args["task"]["port"] is not None:
             metrics["requests"] = (
                 "ALBRequestCountPerTarget",
                 scaling.get("requests_per_target"),
-                pulumi.Output.all(lb_suffix, target_group.arn_suffix).apply(
-                    lambda v: f"{v[0]}/{v[1]}"
-                ),
+                pulumi.Output.all(
+                    attachment["load_balancer_arn_suffix"], attachment["target_group_arn_suffix"]
+                ).apply(lambda v: f"{v[0]}/{v[1]}"),
             )
         for key, (metric, value, label) in metrics.items():
             if value is None:

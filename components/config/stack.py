@@ -37,6 +37,7 @@ from components.config.data import (
     TableConfig,
     check_app_settings,
 )
+from components.config.edge import EdgeConfig
 from components.config.network import SUBNET_TIERS, NetworkConfig, subnet_layout
 from components.config.tiers import TIER_DEFAULTS, TIER_ZONE_COUNT, Tier
 
@@ -89,6 +90,7 @@ class StackConfig(Model):
     job_retries: RetryConfig = Field(description="A job's retries when it names none.")
     ops_host: OpsHostConfig
     operators: OperatorsConfig = Field(default_factory=OperatorsConfig)
+    edge: EdgeConfig
 
     @field_validator("services", "functions", "jobs")
     @classmethod
@@ -206,6 +208,7 @@ def load(
 
     _check_zones(config, fail)
     _check_references(config, fail)
+    _check_edge(config, fail, f"{ns}edge" in secret_keys)
     if config.app_settings and f"{ns}appSettings" not in secret_keys:
         raise fail(
             "appSettings",
@@ -273,6 +276,42 @@ def _check_references(config: StackConfig, fail: Any) -> None:
     for owner in config.app_settings:
         if owner not in config.services and owner not in config.functions:
             raise fail(f"appSettings.{owner}", f"no service or function named {owner!r}")
+
+
+def _check_edge(config: StackConfig, fail: Any, secret: bool) -> None:
+    """The edge's routes name web services, its rules do not collide, its secret is one."""
+    edge = config.edge
+    if (edge.domain is None) != (edge.hosted_zone_id is None):
+        missing = "hostedZoneId" if edge.hosted_zone_id is None else "domain"
+        raise fail(f"edge.{missing}", "set domain and hostedZoneId together, or neither")
+    seen: dict[int, int] = {}
+    for i, route in enumerate(edge.routes):
+        if route.priority in seen:
+            raise fail(
+                f"edge.routes[{i}].priority",
+                f"priority {route.priority} is taken by routes[{seen[route.priority]}]",
+            )
+        seen[route.priority] = i
+        service = config.services.get(route.service)
+        if service is None:
+            raise fail(f"edge.routes[{i}].service", f"no service {route.service!r} in services")
+        if service.port is None:
+            raise fail(
+                f"edge.routes[{i}].service",
+                f"service {route.service!r} has no port; only web-facing services take routes",
+            )
+    if edge.waf.ci_token is not None and not secret:
+        raise fail(
+            "edge.waf.ciToken",
+            "must be a secret: pulumi config set --secret --path 'edge.waf.ciToken' <token>",
+        )
+    if edge.prefix_list_id(config.region) is None:
+        raise fail(
+            "aws:region",
+            f"no CloudFront origin-facing prefix list id is known for {config.region}; set "
+            "edge.originFacingPrefixListId (aws ec2 describe-managed-prefix-lists --filters "
+            "Name=prefix-list-name,Values=com.amazonaws.global.cloudfront.origin-facing)",
+        )
 
 
 def _decode(value: Any) -> Any:

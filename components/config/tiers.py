@@ -35,6 +35,8 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
         "functionReservedConcurrency": None,
         "jobRetries": {"attempts": 1, "intervalSeconds": 30, "backoffRate": 2},
         "opsHost": {"enabled": False},
+        "edge": {"priceClass": "PriceClass_200", "deletionProtection": False,
+                 "waf": {"rateLimit": 2000, "managedRules": {"anonymousIpList": "count"}}},
     },
     "stg": {
         "protectStatefulResources": False,
@@ -54,6 +56,8 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
         "functionReservedConcurrency": None,
         "jobRetries": {"attempts": 2, "intervalSeconds": 60, "backoffRate": 2},
         "opsHost": {"enabled": False},
+        "edge": {"priceClass": "PriceClass_200", "deletionProtection": False,
+                 "waf": {"rateLimit": 2000}},
     },
     "prd": {
         "protectStatefulResources": True,
@@ -73,5 +77,7 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
         "functionReservedConcurrency": 10,
         "jobRetries": {"attempts": 2, "intervalSeconds": 60, "backoffRate": 2},
         "opsHost": {"enabled": True},
+        "edge": {"priceClass": "PriceClass_200", "deletionProtection": True,
+                 "waf": {"rateLimit": 2000}},
     },
 }  # fmt: skip

@@ -2,7 +2,7 @@
 services read their settings and endpoints from."""
 
 from collections.abc import Mapping, Sequence
-from typing import TypedDict
+from typing import Any, NotRequired, TypedDict
 
 import pulumi
 
@@ -42,6 +42,9 @@ class DataArgs(TypedDict):
     """`/<project>/<environment>`, the start of every SSM parameter name."""
     app_settings: Mapping[str, Mapping[str, pulumi.Input[str]]]
     """Secret settings by service (or function) and NAME, kept as SecureString parameters."""
+    assets_policy_statements: NotRequired[Sequence[pulumi.Input[dict[str, Any]]]]
+    """Extra statements of the assets bucket policy: CloudFront's read for the edge layer's
+    distribution (origin access control)."""
 
 
 class Data(pulumi.ComponentResource):
@@ -109,7 +112,13 @@ class Data(pulumi.ComponentResource):
         cache = Cache("cache", {**placement, "settings": args["cache"]}, opts=child)  # type: ignore[typeddict-item]
         tables = Tables("tables", {"platform": platform, "tables": args["tables"]}, opts=child)
         storage = Storage(
-            "storage", {"platform": platform, "settings": args["buckets"]}, opts=child
+            "storage",
+            {
+                "platform": platform,
+                "settings": args["buckets"],
+                "assets_policy_statements": args.get("assets_policy_statements", []),
+            },
+            opts=child,
         )
         if args["backup"] is not None:
             Backup(

@@ -82,6 +82,23 @@ def key_policy(purpose: str, account_id: str, region: str) -> dict[str, Any]:
                 "Resource": "*",
             }
         )
+        # CloudFront reads the SSE-KMS assets bucket through origin access control. The
+        # distribution is made later (edge layer), so any distribution of this account.
+        statements.append(
+            {
+                "Sid": "CloudFrontDecryptsAssetsForThisAccountsDistributions",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudfront.amazonaws.com"},
+                "Action": "kms:Decrypt",
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": account_id},
+                    "ArnLike": {
+                        "aws:SourceArn": f"arn:aws:cloudfront::{account_id}:distribution/*"
+                    },
+                },
+            }
+        )
     if purpose == "logs":
         statements.append(
             {

@@ -3,7 +3,7 @@ VPC endpoints and the security-group chain the other layers attach to."""
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -34,6 +34,12 @@ class NetworkArgs(TypedDict):
     app_ports: Sequence[int]
     """Container ports of the web services: the only ports the app group admits from the
     load balancer."""
+    alb_ingress_prefix_list_id: NotRequired[str]
+    """A managed prefix list (CloudFront's origin-facing one) the load balancer admits
+    instead of the internet; absent: HTTPS and HTTP from anywhere."""
+    alb_ingress_port: NotRequired[int]
+    """The one port the prefix list is admitted on: 443, or 80 when the load balancer has no
+    certificate (a stack without a domain)."""
 
 
 class Network(pulumi.ComponentResource):
@@ -54,7 +60,8 @@ class Network(pulumi.ComponentResource):
     data_subnet_ids: pulumi.Output[list[str]]
     """Data subnets, in zone order: databases and caches, no route out."""
     alb_security_group_id: pulumi.Output[str]
-    """Load balancer: HTTP and HTTPS from anywhere."""
+    """Load balancer: CloudFront's origin-facing addresses on its listener's port (or HTTP
+    and HTTPS from anywhere without a prefix list)."""
     app_security_group_id: pulumi.Output[str]
     """Services and functions: the web services' ports from the load balancer."""
     data_security_group_id: pulumi.Output[str]
@@ -138,9 +145,7 @@ class Network(pulumi.ComponentResource):
 
         self._network_acls(vpc, args["cidr_block"], subnets)
         interface_endpoints = args["interface_endpoints"]
-        groups = self._security_groups(
-            vpc, args["cidr_block"], args["app_ports"], bool(interface_endpoints)
-        )
+        groups = self._security_groups(vpc, args["cidr_block"], args, bool(interface_endpoints))
         self._endpoints(
             vpc,
             args["platform"]["region"],
@@ -351,10 +356,15 @@ class Network(pulumi.ComponentResource):
             )
 
     def _security_groups(
-        self, vpc: aws.ec2.Vpc, cidr: str, app_ports: Sequence[int], with_endpoints: bool
+        self, vpc: aws.ec2.Vpc, cidr: str, args: NetworkArgs, with_endpoints: bool
     ) -> dict[str, aws.ec2.SecurityGroup]:
-        """The chain internet -> alb -> app (on the web services' ports only) -> data, and the
-        endpoints' group when there are interface endpoints.
+        """The chain internet (or CloudFront's origin-facing servers) -> alb -> app (on the web
+        services' ports only) -> data, and the endpoints' group when there are interface
+        endpoints.
+
+        Behind CloudFront the alb group admits only CloudFront's origin-facing prefix list, on
+        the one port its listener serves: a reference to that list counts as many rules as
+        the list has entries against the group's rule quota, so it is referenced once.
 
         Rules are separate resources so later layers can add theirs (the data layer admits
         the app group on its engine ports). Egress exists only where a tier starts
@@ -380,19 +390,46 @@ class Network(pulumi.ComponentResource):
             for key, purpose in purposes.items()
         }
         alb, app = groups["alb"].id, groups["app"].id
+        prefix_list = args.get("alb_ingress_prefix_list_id")
+        port = args.get("alb_ingress_port", 443)
+        alb_ingress: list[tuple[str, Direction, pulumi.Input[str], str, dict]] = (
+            [
+                (
+                    "alb-https" if port == 443 else "alb-http",
+                    "ingress",
+                    alb,
+                    f"{'HTTPS' if port == 443 else 'HTTP'} from CloudFront's origin-facing servers",
+                    {
+                        "ip_protocol": "tcp",
+                        "from_port": port,
+                        "to_port": port,
+                        "prefix_list_id": prefix_list,
+                    },
+                )
+            ]
+            if prefix_list
+            else [
+                ("alb-https", "ingress", alb, "HTTPS from the internet", tcp(443, cidr=ANYWHERE)),
+                (
+                    "alb-http",
+                    "ingress",
+                    alb,
+                    "HTTP from the internet, redirected to HTTPS",
+                    tcp(80, cidr=ANYWHERE),
+                ),
+            ]
+        )
         rules: list[tuple[str, Direction, pulumi.Input[str], str, dict]] = [
-            ("alb-https", "ingress", alb, "HTTPS from the internet", tcp(443, cidr=ANYWHERE)),
-            ("alb-http", "ingress", alb, "HTTP from the internet, redirected to HTTPS",
-             tcp(80, cidr=ANYWHERE)),
+            *alb_ingress,
             ("app-to-anywhere", "egress", app, "To AWS APIs, data stores and the internet via NAT",
              {"ip_protocol": "-1", "cidr_ipv4": ANYWHERE}),
         ]  # fmt: skip
-        for port in sorted(set(app_ports)):
+        for app_port in sorted(set(args["app_ports"])):
             rules += [
-                (f"app-from-alb-{port}", "ingress", app, f"Port {port} from the load balancer",
-                 tcp(port, group=alb)),
-                (f"alb-to-app-{port}", "egress", alb, f"To app targets on {port}",
-                 tcp(port, group=app)),
+                (f"app-from-alb-{app_port}", "ingress", app,
+                 f"Port {app_port} from the load balancer", tcp(app_port, group=alb)),
+                (f"alb-to-app-{app_port}", "egress", alb, f"To app targets on {app_port}",
+                 tcp(app_port, group=app)),
             ]  # fmt: skip
         if with_endpoints:
             rules.append(

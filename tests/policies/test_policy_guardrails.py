@@ -167,15 +167,7 @@ CASES = [
             ("accessLogs.bucket", DELETE, True),
         ],
     ),
-    (
-        observability.CLOUDFRONT_LOGGING,
-        "aws:cloudfront/distribution:Distribution",
-        {"loggingConfig": {"bucket": "dev-web-cf-logs.s3.amazonaws.com", "prefix": "cf/"}},
-        [
-            ("loggingConfig", DELETE, True),
-            ("loggingConfig.bucket", DELETE, True),
-        ],
-    ),
+    # guardrails-cloudfront-logging is a stack policy (v2 log delivery): test_policy_edge.py
     (
         observability.LOG_GROUP_RETENTION,
         "aws:cloudwatch/logGroup:LogGroup",

@@ -14,6 +14,9 @@ WEB_ACL = "aws:wafv2/webAcl:WebAcl"
 WEB_ACL_LOGGING = "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"
 VPC = "aws:ec2/vpc:Vpc"
 FLOW_LOG = "aws:ec2/flowLog:FlowLog"
+DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+LOG_DELIVERY_SOURCE = "aws:cloudwatch/logDeliverySource:LogDeliverySource"
+LOG_DELIVERY = "aws:cloudwatch/logDelivery:LogDelivery"
 
 
 def _label(args) -> str:
@@ -41,18 +44,35 @@ ALB_ACCESS_LOGS = resource_policy(
 )
 
 
-def _check_cloudfront_logs(props, args, cfg):
-    if not get(props, "loggingConfig", "bucket"):
-        yield f"{_label(args)} has no standard logging (loggingConfig.bucket)."
+def _check_cloudfront_logs(distribution, stack, cfg):
+    if get(distribution.props, "loggingConfig", "bucket"):
+        return  # legacy standard logging
+    sources = [
+        source
+        for source in stack.referring(distribution, [LOG_DELIVERY_SOURCE], "resourceArn", ("arn",))
+        if get(source.props, "logType") == "ACCESS_LOGS"
+    ]
+    if not any(
+        stack.referring(source, [LOG_DELIVERY], "deliverySourceName", ("name",))
+        for source in sources
+    ):
+        yield (
+            "has no standard logging: neither loggingConfig.bucket nor an ACCESS_LOGS "
+            "LogDeliverySource with a LogDelivery (standard logging v2)."
+        )
 
 
-CLOUDFRONT_LOGGING = resource_policy(
+CLOUDFRONT_LOGGING = stack_policy(
     "guardrails-cloudfront-logging",
-    "CloudFront distributions write standard access logs.",
-    types=["aws:cloudfront/distribution:Distribution"],
+    "CloudFront distributions write standard access logs (v2 log delivery, or legacy).",
+    subjects=[DISTRIBUTION],
     check=_check_cloudfront_logs,
     severity=Severity.MEDIUM,
-    remediation="Set logging_config={'bucket': '<log bucket>.s3.amazonaws.com', 'prefix': ...}.",
+    remediation=(
+        "Add, in us-east-1, an aws.cloudwatch.LogDeliverySource (log_type 'ACCESS_LOGS', "
+        "resource_arn=<distribution arn>), a LogDeliveryDestination to the log bucket and a "
+        "LogDelivery joining them (legacy logging_config needs bucket ACLs)."
+    ),
 )
 
 
