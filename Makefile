@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STACK ?= dev
 ARGS ?=
 
-.PHONY: plan test lint bench clean
+.PHONY: plan ops test lint bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,13 +17,16 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 plan: $(VENV)/.installed  ## What `pulumi preview` would create for STACK, offline
 	$(PY) -m plan $(STACK) $(ARGS)
 
+ops: $(VENV)/.installed  ## Day-two work on a deployed stack, e.g. make ops ARGS="status --stack dev"
+	$(PY) -m ops $(ARGS)
+
 test: $(VENV)/.installed  ## The whole test suite, offline
 	$(PY) -m pytest
 
 lint: $(VENV)/.installed  ## ruff and mypy
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy __main__.py components plan policies
+	$(VENV)/bin/mypy __main__.py components plan policies ops
 
 bench: $(VENV)/.installed  ## Plan time against its import floor, RSS, time per resource
 	$(PY) bench/plan_bench.py

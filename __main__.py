@@ -53,6 +53,7 @@ network = Network(
         "nat_gateways": config.network.nat_gateways,
         "interface_endpoints": config.network.interface_endpoints,
         "flow_log_traffic": config.network.flow_log_traffic,
+        "app_ports": [s.port for s in config.services.values() if s.port is not None],
         # Only CloudFront reaches the load balancer, on the port its listener serves.
         "alb_ingress_prefix_list_id": config.edge.prefix_list_id(config.region) or "",
         "alb_ingress_port": 443 if config.edge.domain else 80,
@@ -79,6 +80,7 @@ data = Data(
         "cache": config.cache.settings(),  # type: ignore[typeddict-item]
         "tables": {name: table.model_dump() for name, table in config.tables.items()},  # type: ignore[misc]
         "buckets": config.buckets.model_dump(),  # type: ignore[typeddict-item]
+        "backup": config.backup.settings(),  # type: ignore[typeddict-item]
         "parameter_path": config.parameter_path,
         "app_settings": config.app_settings,
         "assets_policy_statements": [
@@ -132,11 +134,12 @@ compute = Compute(
         "table_arns": data.table_arns,
         "bucket_arns": data.bucket_arns,
         "database_port": config.database.port,
+        "database_connect_arn": data.database_connect_arn,
         "cache_port": config.cache.port,
         "alerts_topic_arn": foundation.alerts_topic_arn,
         "prefer_spot": config.cluster.prefer_spot,
         "services": {n: s.model_dump() for n, s in config.services.items()},  # type: ignore[misc]
-        "functions": {n: f.model_dump() for n, f in config.functions.items()},  # type: ignore[misc]
+        "functions": config.function_settings(),  # type: ignore[typeddict-item]
         "jobs": {n: j.model_dump() for n, j in config.jobs.items()},  # type: ignore[misc]
         "ops_host": config.ops_host.model_dump() if config.ops_host.enabled else None,  # type: ignore[typeddict-item]
         "operator_principals": config.operators.principals,

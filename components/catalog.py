@@ -5,16 +5,18 @@ import pulumi
 from components.compute import Compute
 from components.compute.cluster import Cluster
 from components.compute.function import Function
-from components.compute.job import ScheduledJob
+from components.compute.job import JobWorkflow
 from components.compute.operators import Operators
 from components.compute.ops_host import OpsHost
 from components.compute.service import Service
 from components.compute.task import Task
 from components.data import Data
+from components.data.backup import Backup
 from components.data.bucket import Bucket
 from components.data.cache import Cache
 from components.data.database import Database
 from components.data.parameters import Parameters
+from components.data.proxy import DatabaseProxy
 from components.data.storage import Storage
 from components.data.tables import Tables
 from components.edge import Edge
@@ -34,16 +36,18 @@ COMPONENTS: list[type[pulumi.ComponentResource]] = [
     Keys,
     Alerts,
     Database,
+    DatabaseProxy,
     Cache,
     Tables,
     Bucket,
     Storage,
     Parameters,
+    Backup,
     Cluster,
     Task,
     Service,
     Function,
-    ScheduledJob,
+    JobWorkflow,
     OpsHost,
     Operators,
     LoadBalancer,

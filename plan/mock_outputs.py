@@ -53,6 +53,10 @@ ARN_FORMATS = {
     "aws:s3/bucket:Bucket": "arn:aws:s3:::{name}",
     "aws:rds/cluster:Cluster": "arn:aws:rds:{region}:{account}:cluster:{name}",
     "aws:rds/clusterInstance:ClusterInstance": "arn:aws:rds:{region}:{account}:db:{name}",
+    "aws:rds/proxy:Proxy": "arn:aws:rds:{region}:{account}:db-proxy:prx-{digest}",
+    "aws:rds/proxyEndpoint:ProxyEndpoint": (
+        "arn:aws:rds:{region}:{account}:db-proxy-endpoint:prx-endpoint-{digest}"
+    ),
     "aws:elasticache/replicationGroup:ReplicationGroup": (
         "arn:aws:elasticache:{region}:{account}:replicationgroup:{name}"
     ),
@@ -156,7 +160,11 @@ def for_resource(
             type_token, f"arn:aws:{module}:{{region}}:{{account}}:{kind}/{{id}}"
         )
         state["arn"] = template.format(
-            region=region, account=account_id, id=resource_id, name=state.get(name_field, name)
+            region=region,
+            account=account_id,
+            id=resource_id,
+            name=state.get(name_field, name),
+            digest=digest[:17],
         )
     state.update(_computed(type_token, resource_id, digest, region, account_id))
     if type_token == "aws:acm/certificate:Certificate":
@@ -226,6 +234,11 @@ def _computed(
         }
     if type_token == "aws:rds/clusterInstance:ClusterInstance":
         return {"endpoint": f"{resource_id}.{digest[:12]}.{region}.rds.amazonaws.com"}
+    if type_token == "aws:rds/proxy:Proxy":
+        return {"endpoint": f"{resource_id}.proxy-{digest[:12]}.{region}.rds.amazonaws.com"}
+    if type_token == "aws:rds/proxyEndpoint:ProxyEndpoint":
+        host = f"{resource_id}.endpoint.proxy-{digest[:12]}.{region}.rds.amazonaws.com"
+        return {"endpoint": host}
     if type_token == "aws:elasticache/replicationGroup:ReplicationGroup":
         host = f"{resource_id}.{digest[:6]}.{region}.cache.amazonaws.com"
         return {

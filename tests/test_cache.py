@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from plan import mock_outputs
 from tests.conftest import by_name, of_type
 
@@ -152,3 +154,14 @@ def test_slow_log_goes_to_an_encrypted_group_with_retention(plan_stack) -> None:
                 "logType": "slow-log",
             }
         ]
+
+
+@pytest.mark.parametrize(("tier", "upgrades"), [("dev", True), ("prd", False)])
+def test_minor_upgrades_are_automatic_in_dev_only(plan_stack, tier: str, upgrades: bool) -> None:
+    group = by_name(plan_stack(tier), GROUP, "cache").inputs
+    assert group["autoMinorVersionUpgrade"] is upgrades
+
+
+def test_prd_may_choose_automatic_minor_upgrades(plan_stack) -> None:
+    plan = plan_stack("prd", cache={"autoMinorVersionUpgrade": True})
+    assert by_name(plan, GROUP, "cache").inputs["autoMinorVersionUpgrade"] is True

@@ -28,9 +28,7 @@ def test_a_key_per_purpose_rotating_and_protected_in_prd(plan_stack) -> None:
     assert set(keys) == {"keys-data", "keys-logs", "keys-secrets"}
     assert all(k.inputs["enableKeyRotation"] and k.protect for k in keys.values())
     assert not any(k.protect for k in of_type(plan_stack("dev"), "aws:kms/key:Key"))
-    statements = json.loads(keys["keys-data"].inputs["policy"])["Statement"]
-    publishers = [s for s in statements if s["Sid"].startswith("AlarmsAndEvents")]
-    assert publishers[0]["Condition"] == {"StringEquals": {"aws:SourceAccount": "222222222222"}}
+    # The data key's publisher statement is checked in detail below.
     assert [s["Sid"] for s in json.loads(keys["keys-secrets"].inputs["policy"])["Statement"]] == [
         "AccountAdministersThroughIam"
     ]
@@ -212,10 +210,19 @@ def test_data_endpoints_are_shared_parameters_for_every_service(plan_stack) -> N
     names = sorted(p.inputs["name"] for p in of_type(plan, PARAMETER))
     assert names == [
         f"/webplatform/dev/shared/{name}"
-        for name in ("CACHE_HOST", "CACHE_PORT", "CACHE_READER_HOST", "DB_HOST", "DB_NAME",
-                     "DB_PORT", "DB_READER_HOST")
+        for name in ("CACHE_HOST", "CACHE_PORT", "CACHE_READER_HOST", "DB_AUTH", "DB_HOST",
+                     "DB_NAME", "DB_PORT", "DB_READER_HOST", "DB_USER")
     ]  # fmt: skip
     assert all(p.inputs["type"] == "SecureString" for p in of_type(plan, PARAMETER))
+    # The services reach the database through the proxy's endpoints (the values are secret in
+    # the plan; what each parameter is made from shows in its dependencies).
+    parameters = {p.inputs["name"].rsplit("/", 1)[1]: p for p in of_type(plan, PARAMETER)}
+    proxy = by_name(plan, "aws:rds/proxy:Proxy", "database-proxy")
+    reader = by_name(plan, "aws:rds/proxyEndpoint:ProxyEndpoint", "database-proxy-reader")
+    assert proxy.urn in parameters["DB_HOST"].dependencies
+    assert reader.urn in parameters["DB_READER_HOST"].dependencies
+    cluster = by_name(plan, "aws:rds/cluster:Cluster", "database")
+    assert cluster.urn not in parameters["DB_HOST"].dependencies
 
 
 def test_the_alerts_topic_is_encrypted_and_only_this_accounts_services_publish(plan_stack) -> None:
@@ -231,3 +238,26 @@ def test_the_alerts_topic_is_encrypted_and_only_this_accounts_services_publish(p
     assert allow["Condition"] == {"StringEquals": {"aws:SourceAccount": "222222222222"}}
     assert allow["Resource"] == topic.outputs["arn"]
     assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_alarms_and_rules_may_use_the_data_key_as_aws_documents_for_encrypted_topics(
+    plan_stack,
+) -> None:
+    """The key statement for CloudWatch and EventBridge has the documented shape, with no
+    condition key a service request might lack; the topic policy limits publishers to this
+    account's alarms and rules."""
+    plan = plan_stack("prd")
+    key = by_name(plan, "aws:kms/key:Key", "keys-data")
+    statements = {s["Sid"]: s for s in json.loads(key.inputs["policy"])["Statement"]}
+    assert statements["AlarmsAndEventsPublishToEncryptedTopicsAndQueues"] == {
+        "Sid": "AlarmsAndEventsPublishToEncryptedTopicsAndQueues",
+        "Effect": "Allow",
+        "Principal": {"Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]},
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+        "Resource": "*",
+    }
+    topic_policy = json.loads(
+        by_name(plan, "aws:sns/topicPolicy:TopicPolicy", "alerts").inputs["policy"]
+    )
+    (publish,) = [s for s in topic_policy["Statement"] if s["Effect"] == "Allow"]
+    assert publish["Condition"] == {"StringEquals": {"aws:SourceAccount": "222222222222"}}

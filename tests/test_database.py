@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
+import pytest
+
 from tests.conftest import by_name, of_type
 
 CLUSTER = "aws:rds/cluster:Cluster"
@@ -139,6 +143,7 @@ def test_postgresql_parameters_force_tls_and_log_slow_statements(plan_stack) -> 
     assert parameters(plan) == {
         "rds.force_ssl": "1",
         "log_min_duration_statement": "500",
+        "log_statement": "ddl",
         "timezone": "UTC",
     }
     assert parameters(plan_stack("dev"))["log_min_duration_statement"] == "3000"
@@ -168,7 +173,7 @@ def test_mysql_gets_its_own_parameters_port_and_log_exports(plan_stack) -> None:
         "general",
         "slowquery",
     ]
-    (rule,) = [r for r in of_type(plan, INGRESS) if r.name.startswith("database-")]
+    (rule,) = [r for r in of_type(plan, INGRESS) if r.name.startswith("database-from-")]
     assert (rule.inputs["fromPort"], rule.inputs["toPort"]) == (3306, 3306)
 
 
@@ -206,10 +211,44 @@ def test_data_group_admits_only_the_app_group_on_the_engine_ports(plan_stack) ->
         )
         for r in rules
     )
-    assert admitted == [("tcp", 5432, 5432, app, None), ("tcp", 6379, 6379, app, None)]
+    # The app group on both engine ports, and the group itself on the database port: the
+    # proxy sits in it beside the cluster and connects out to it, the group's only egress.
+    assert admitted == [
+        ("tcp", 5432, 5432, app, None),
+        ("tcp", 5432, 5432, data, None),
+        ("tcp", 6379, 6379, app, None),
+    ]
     assert all(r.inputs["description"] for r in rules)
-    assert not [
+    egress = [
         r
         for r in of_type(plan, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
         if r.inputs["securityGroupId"] == data
     ]
+    assert [(r.inputs["fromPort"], r.inputs["referencedSecurityGroupId"]) for r in egress] == [
+        (5432, data)
+    ]
+
+
+@pytest.mark.parametrize(("tier", "interval"), [("dev", 0), ("prd", 60)])
+def test_enhanced_monitoring_in_prd_with_its_own_role(plan_stack, tier: str, interval: int) -> None:
+    plan = plan_stack(tier)
+    instances = of_type(plan, "aws:rds/clusterInstance:ClusterInstance")
+    roles = [r for r in of_type(plan, "aws:iam/role:Role") if r.name == "database-monitoring"]
+    if not interval:
+        assert roles == []
+        assert all("monitoringInterval" not in i.inputs for i in instances)
+        return
+    (role,) = roles
+    (trust,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+    assert trust["Principal"] == {"Service": "monitoring.rds.amazonaws.com"}
+    attachment = by_name(plan, "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+                         "database-monitoring").inputs  # fmt: skip
+    assert attachment["policyArn"].endswith(":policy/service-role/AmazonRDSEnhancedMonitoringRole")
+    for instance in instances:
+        assert instance.inputs["monitoringInterval"] == 60
+        assert instance.inputs["monitoringRoleArn"] == role.outputs["arn"]
+
+
+def test_postgresql_logs_schema_changes_or_what_the_config_says(plan_stack) -> None:
+    assert parameters(plan_stack("prd"))["log_statement"] == "ddl"
+    assert parameters(plan_stack("prd", database={"logStatement": "mod"}))["log_statement"] == "mod"

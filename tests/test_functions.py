@@ -51,8 +51,9 @@ def test_code_function_with_its_log_group_first(plan_stack, tier, account, reten
     assert inputs["tracingConfig"] == {"mode": "Active"}
     assert inputs["role"] == role.outputs["arn"]
     assert role.outputs["arn"] == f"arn:aws:iam::{account}:role/{name}-lambda"
-    # Unset: the function shares the account's pool and runs outside the VPC.
-    assert "reservedConcurrentExecutions" not in inputs
+    # Unset in the config: prd reserves the tier's concurrency, dev shares the account's pool;
+    # the function runs outside the VPC.
+    assert inputs.get("reservedConcurrentExecutions") == (10 if tier == "prd" else None)
     assert "vpcConfig" not in inputs
     assert "environment" not in inputs
 

@@ -158,13 +158,19 @@ def test_flow_log_role_is_assumable_only_by_this_accounts_flow_logs(plan_stack) 
     assert statement["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
     assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": "222222222222"}
     policy = by_name(plan, "aws:iam/rolePolicy:RolePolicy", "network-flow-logs")
-    (grant,) = json.loads(policy.inputs["policy"])["Statement"]
+    grant, describe = json.loads(policy.inputs["policy"])["Statement"]
     group_arn = by_name(plan, "aws:cloudwatch/logGroup:LogGroup", "network-flow-logs").outputs[
         "arn"
     ]
     assert group_arn.startswith("arn:aws:logs:ap-northeast-1:222222222222:log-group:/vpc/")
     assert grant["Resource"] == [group_arn, f"{group_arn}:*"]
     assert "*" not in json.dumps(grant["Action"])
+    # AWS's documented flow-logs role policy also lists log groups.
+    assert describe == {
+        "Effect": "Allow",
+        "Action": "logs:DescribeLogGroups",
+        "Resource": "arn:aws:logs:ap-northeast-1:222222222222:log-group:*",
+    }
 
 
 def test_logs_key_policy_admits_cloudwatch_logs_for_this_account_only(plan_stack) -> None:
@@ -184,8 +190,12 @@ def test_logs_key_policy_admits_cloudwatch_logs_for_this_account_only(plan_stack
     ]
 
 
+WEB = {"image": "222222222222.dkr.ecr.ap-northeast-1.amazonaws.com/web:1.0.0", "port": 8080}
+WORKER = {"image": "222222222222.dkr.ecr.ap-northeast-1.amazonaws.com/worker:1.0.0"}
+
+
 def test_security_group_chain_and_every_rule_has_a_description(plan_stack) -> None:
-    plan = plan_stack("prd")
+    plan = plan_stack("prd", services={"web": WEB, "worker": WORKER})
     groups = {g.name: g.id for g in of_type(plan, "aws:ec2/securityGroup:SecurityGroup")}
     network_groups = {name for name in groups if name.startswith("network-")}
     assert network_groups == {f"network-{k}-sg" for k in ("alb", "app", "data", "endpoints")}
@@ -200,13 +210,27 @@ def test_security_group_chain_and_every_rule_has_a_description(plan_stack) -> No
     assert [(r.inputs["fromPort"], r.inputs["prefixListId"]) for r in alb_in] == [
         (80, "pl-58a04531")
     ]
-    app_in = by_name(plan, INGRESS, "network-app-from-alb")
+    # The app group admits the load balancer on the web service's port only, and the load
+    # balancer reaches the app group on that port only.
+    (app_in,) = [r for r in of_type(plan, INGRESS)
+                 if r.inputs["securityGroupId"] == groups["network-app-sg"]]  # fmt: skip
+    assert app_in.name == "network-app-from-alb-8080"
     assert app_in.inputs["referencedSecurityGroupId"] == groups["network-alb-sg"]
+    assert (app_in.inputs["fromPort"], app_in.inputs["toPort"]) == (8080, 8080)
+    alb_out = by_name(plan, EGRESS, "network-alb-to-app-8080").inputs
+    assert (alb_out["fromPort"], alb_out["toPort"]) == (8080, 8080)
     network_rules = [r for r in rules if r.name.startswith("network-")]
     data_rules = [
         r for r in network_rules if r.inputs["securityGroupId"] == groups["network-data-sg"]
     ]
     assert data_rules == []  # the data layer admits its clients on its own ports
+
+
+def test_no_endpoints_group_without_interface_endpoints(plan_stack) -> None:
+    plan = plan_stack("dev")
+    names = {g.name for g in of_type(plan, "aws:ec2/securityGroup:SecurityGroup")}
+    assert "network-endpoints-sg" not in names
+    assert set(plan.outputs["securityGroupIds"]) == {"alb", "app", "data"}
 
 
 @pytest.mark.parametrize("tier", ["dev", "prd"])
@@ -248,12 +272,19 @@ def test_network_acls_keep_the_data_tier_inside_the_vpc(plan_stack) -> None:
     data_subnets = {s.id for s in of_type(plan, SUBNET) if "-data-" in s.name}
     assert set(acl.inputs["subnetIds"]) == data_subnets
     public = by_name(plan, "aws:ec2/networkAcl:NetworkAcl", "network-public")
-    ports = {
-        (r["fromPort"], r["toPort"])
-        for r in public.inputs["ingress"]
-        if r["cidrBlock"] == "0.0.0.0/0"
-    }
-    assert ports == {(80, 80), (443, 443), (1024, 65535)}
+    from_anywhere = [r for r in public.inputs["ingress"] if r["cidrBlock"] == "0.0.0.0/0"]
+    allowed = {(r["fromPort"], r["toPort"]) for r in from_anywhere if r["action"] == "allow"}
+    assert allowed == {(80, 80), (443, 443), (1024, 65535)}
+    # SSH and RDP from outside the VPC are denied ahead of the return-traffic range that
+    # would admit 3389, in the public and the app tier.
+    for tier in ("public", "app"):
+        ingress = by_name(plan, "aws:ec2/networkAcl:NetworkAcl", f"network-{tier}").inputs[
+            "ingress"
+        ]
+        denied = {r["fromPort"]: r["ruleNo"] for r in ingress if r["action"] == "deny"}
+        (ephemeral,) = [r["ruleNo"] for r in ingress if r["fromPort"] == 1024]
+        assert set(denied) == {22, 3389}
+        assert max(denied.values()) < ephemeral
 
 
 def test_stack_outputs_name_what_later_layers_and_operators_need(plan_stack) -> None:

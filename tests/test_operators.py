@@ -42,8 +42,18 @@ def test_the_operator_acts_on_this_stack_only() -> None:
     statements = {s["Sid"]: s for s in policy_of("operator")["Statement"]}
     parameters = statements["ReadAndWriteTheStacksParameters"]["Resource"]
     assert all(":parameter/webplatform/prd" in arn for arn in parameters)
-    run = statements["RunJobsAndExecIntoTasksOfThisCluster"]["Resource"]
-    assert "arn:aws:ecs:ap-northeast-1:222222222222:task-definition/webplatform-prd-*" in run
+    run = statements["RunJobsOnThisCluster"]
+    assert (
+        run["Resource"]
+        == "arn:aws:ecs:ap-northeast-1:222222222222:task-definition/webplatform-prd-*"
+    )
+    assert run["Condition"] == {
+        "ArnEquals": {
+            "ecs:cluster": "arn:aws:ecs:ap-northeast-1:222222222222:cluster/webplatform-prd"
+        }
+    }
+    exec_into = statements["ExecIntoTasksOfThisCluster"]["Resource"]
+    assert exec_into[0] == "arn:aws:ecs:ap-northeast-1:222222222222:task/webplatform-prd/*"
     assert statements["PassTheStacksTaskRolesToEcs"]["Condition"] == {
         "StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}
     }

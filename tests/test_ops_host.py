@@ -85,7 +85,11 @@ def test_the_role_is_session_manager_only(plan_stack) -> None:
     assert [a.inputs["policyArn"] for a in attached] == [
         "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
     ]
-    assert not [p for p in of_type(plan, "aws:iam/rolePolicy:RolePolicy") if "ops-host" in p.name]
+    # Beyond Session Manager, only what encrypting and logging its sessions needs.
+    inline = [
+        p.name for p in of_type(plan, "aws:iam/rolePolicy:RolePolicy") if "ops-host" in p.name
+    ]
+    assert inline == ["ops-host-sessions"]
     profile = by_name(plan, "aws:iam/instanceProfile:InstanceProfile", "ops-host")
     assert profile.inputs["role"] == role.inputs["name"]
     assert (
@@ -162,3 +166,30 @@ def test_bad_ops_host_config_is_one_line_naming_the_key(ops_host: dict, message:
     with pytest.raises(stack_config.ConfigError) as raised:
         load("prd", opsHost=ops_host)
     assert str(raised.value).startswith(f"Pulumi.prd.yaml: webplatform:{message}"), raised.value
+
+
+def test_sessions_are_encrypted_with_the_logs_key_and_logged(plan_stack) -> None:
+    plan = plan_stack("prd")
+    key = by_name(plan, "aws:kms/key:Key", "keys-logs").outputs["arn"]
+    document = by_name(plan, "aws:ssm/document:Document", "ops-host-session-preferences").inputs
+    assert (document["name"], document["documentType"]) == ("SSM-SessionManagerRunShell", "Session")
+    inputs = json.loads(document["content"])["inputs"]
+    assert inputs["kmsKeyId"] == key
+    assert inputs["cloudWatchLogGroupName"] == "/ssm/webplatform-prd/sessions"
+    assert inputs["cloudWatchEncryptionEnabled"] is True
+    group = by_name(plan, "aws:cloudwatch/logGroup:LogGroup", "ops-host-sessions").inputs
+    assert (group["kmsKeyId"], group["retentionInDays"]) == (key, 365)
+    grants = {
+        s["Sid"]: s
+        for s in json.loads(
+            by_name(plan, "aws:iam/rolePolicy:RolePolicy", "ops-host-sessions").inputs["policy"]
+        )["Statement"]
+    }
+    assert grants["DecryptSessions"]["Resource"] == key
+    log_group = by_name(plan, "aws:cloudwatch/logGroup:LogGroup", "ops-host-sessions")
+    assert grants["LogSessions"]["Resource"][0] == log_group.outputs["arn"]
+
+
+def test_another_stack_may_own_the_session_preferences(plan_stack) -> None:
+    plan = plan_stack("prd", opsHost={"enabled": True, "sessionPreferences": False})
+    assert of_type(plan, "aws:ssm/document:Document") == []

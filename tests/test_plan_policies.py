@@ -64,8 +64,8 @@ def test_a_violation_fails_the_plan_with_exit_1_and_is_printed(tmp_path, monkeyp
 
     assert plan_cli.main(["dev"]) == 1
     text = capsys.readouterr().out
-    # The foundation's three keys and the edge's us-east-1 logs key.
-    assert "Policy violations: 4 mandatory, " in text
+    # The foundation's three keys, the workflows key and the edge's us-east-1 logs key.
+    assert "Policy violations: 5 mandatory, " in text
     assert "  [mandatory] webplatform-guardrails/guardrails-aws-stateful-protect" in text
     keys = "webplatform:foundation:Foundation$webplatform:foundation:Keys"
     assert f"    urn:pulumi:dev::webplatform::{keys}$aws:kms/key:Key::keys-logs" in text
@@ -75,7 +75,8 @@ def test_an_exception_silences_a_policy_for_one_resource_and_the_plan_prints_why
     tmp_path, monkeypatch, capsys
 ):
     reason = "dev keys are throwaway; prd protects them"
-    pack = protect_keys_in_dev(tmp_path, {"keys-data": reason, "keys-secrets": reason})
+    excepted = {"keys-data": reason, "keys-secrets": reason, "workflows-key": reason}
+    pack = protect_keys_in_dev(tmp_path, excepted)
     monkeypatch.setattr(plan_cli, "POLICY_PACKS", [pack])
 
     assert plan_cli.main(["dev"]) == 1

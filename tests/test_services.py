@@ -57,9 +57,11 @@ SERVICES = {
 }
 TABLES = {name: {"hashKey": "pk", "attributes": {"pk": "S"}} for name in ("orders", "events")}
 SETTINGS = {"web": {"SECRET_KEY": {"secure": "v1:c2VjcmV0"}}}
-SHARED = ["CACHE_HOST", "CACHE_PORT", "CACHE_READER_HOST", "DB_HOST", "DB_NAME", "DB_PORT",
-          "DB_READER_HOST"]  # fmt: skip
-CREDENTIALS = ["CACHE_AUTH_TOKEN", "DB_PASSWORD", "DB_USER"]
+# The database through RDS Proxy with IAM tokens (the default): DB_USER is a parameter and no
+# password reaches the task.
+SHARED = ["CACHE_HOST", "CACHE_PORT", "CACHE_READER_HOST", "DB_AUTH", "DB_HOST", "DB_NAME",
+          "DB_PORT", "DB_READER_HOST", "DB_USER"]  # fmt: skip
+CREDENTIALS = ["CACHE_AUTH_TOKEN"]
 
 
 def data_secret_arns(plan: engine.Plan) -> tuple[str, str]:
@@ -67,6 +69,10 @@ def data_secret_arns(plan: engine.Plan) -> tuple[str, str]:
     cluster = by_name(plan, "aws:rds/cluster:Cluster", "database")
     token = by_name(plan, "aws:secretsmanager/secret:Secret", "cache-auth-token")
     return cluster.outputs["masterUserSecrets"][0]["secretArn"], token.outputs["arn"]
+
+
+def cache_secret_arn(plan: engine.Plan) -> str:
+    return data_secret_arns(plan)[1]
 
 
 def stack_config_for(tier: str) -> dict[str, Any]:
@@ -177,12 +183,9 @@ def test_the_container_definition(prd) -> None:
         },
     }
     secrets = {s["name"]: s["valueFrom"] for s in web["secrets"]}
-    database_secret, cache_secret = data_secret_arns(prd)
     assert secrets == {
         **{name: ssm(f"/webplatform/prd/shared/{name}") for name in SHARED},
-        "DB_USER": f"{database_secret}:username::",
-        "DB_PASSWORD": f"{database_secret}:password::",
-        "CACHE_AUTH_TOKEN": cache_secret,
+        "CACHE_AUTH_TOKEN": cache_secret_arn(prd),
         "SECRET_KEY": ssm("/webplatform/prd/web/SECRET_KEY"),
         "LICENSE": ssm("/corp/license/KEY"),
         "VENDOR_KEY": f"{VENDOR_SECRET}:apiKey::",
@@ -232,7 +235,7 @@ def test_the_execution_role_reads_only_this_stacks_parameters_and_the_named_secr
             "Sid": "ReadSecrets",
             "Effect": "Allow",
             "Action": "secretsmanager:GetSecretValue",
-            "Resource": sorted([*data_secret_arns(prd), VENDOR_SECRET]),
+            "Resource": sorted([cache_secret_arn(prd), VENDOR_SECRET]),
         },
         "DecryptSecrets": {
             "Sid": "DecryptSecrets",
@@ -243,7 +246,8 @@ def test_the_execution_role_reads_only_this_stacks_parameters_and_the_named_secr
     }
     worker = statements(prd, "service-worker-exec")
     assert set(worker) == {"ReadParameters", "ReadSecrets", "DecryptSecrets"}
-    assert worker["ReadSecrets"]["Resource"] == sorted(data_secret_arns(prd))
+    # The master secret is for administration: no task reads it.
+    assert worker["ReadSecrets"]["Resource"] == [cache_secret_arn(prd)]
     assert worker["ReadParameters"]["Resource"] == [ssm("/webplatform/prd/*")]
 
 
@@ -253,7 +257,8 @@ def test_the_task_role_reaches_only_its_own_tables_and_buckets(prd) -> None:
     exec_logs = by_name(prd, LOG_GROUP, "cluster-exec").outputs["arn"]
     web = statements(prd, "service-web-task")
     assert set(web) == {"Tables", "Objects", "ListBuckets", "DataKey", "EcsExec",
-                        "EcsExecFindLogGroup", "EcsExecSessionLogs"}  # fmt: skip
+                        "EcsExecFindLogGroup", "EcsExecSessionLogs",
+                        "EcsExecSessionKey", "DatabaseThroughTheProxy"}  # fmt: skip
     assert web["Tables"]["Resource"] == [
         table.format("orders"),
         table.format("orders") + "/index/*",
@@ -265,6 +270,16 @@ def test_the_task_role_reaches_only_its_own_tables_and_buckets(prd) -> None:
     assert web["DataKey"]["Condition"] == {"StringEquals": {"kms:ViaService": [
         "dynamodb.ap-northeast-1.amazonaws.com", "s3.ap-northeast-1.amazonaws.com"]}}  # fmt: skip
     assert web["EcsExecSessionLogs"]["Resource"] == f"{exec_logs}:*"
+    proxy = by_name(prd, "aws:rds/proxy:Proxy", "database-proxy").outputs["arn"]
+    assert web["DatabaseThroughTheProxy"]["Action"] == "rds-db:connect"
+    assert web["DatabaseThroughTheProxy"]["Resource"] == (
+        f"arn:aws:rds-db:ap-northeast-1:222222222222:dbuser:{proxy.rsplit(':', 1)[1]}/app_admin"
+    )
+    # The cluster encrypts Exec sessions with the logs key; the agent decrypts with it.
+    assert web["EcsExecSessionKey"] == {
+        "Sid": "EcsExecSessionKey", "Effect": "Allow", "Action": "kms:Decrypt",
+        "Resource": key_arn(prd, "logs"),
+    }  # fmt: skip
     every = [s for s in web.values() if s["Resource"] == "*"]
     assert every == [web["EcsExec"]]
     assert all(a.startswith("ssmmessages:") for a in web["EcsExec"]["Action"])
@@ -381,17 +396,43 @@ def test_autoscaling_tracks_the_configured_metrics(prd) -> None:
     assert all(p["policyType"] == "TargetTrackingScaling" for p in policies.values())
 
 
-@pytest.mark.parametrize(("tier", "provider"), [("dev", "FARGATE_SPOT"), ("prd", "FARGATE")])
-def test_dev_runs_on_spot_and_prd_on_fargate(plans, tier: str, provider: str) -> None:
+@pytest.mark.parametrize(("tier", "worker"), [("dev", "FARGATE_SPOT"), ("prd", "FARGATE")])
+def test_only_x86_tasks_run_on_spot_and_only_where_spot_is_preferred(
+    plans, tier: str, worker: str
+) -> None:
+    """dev prefers Spot, but Fargate Spot takes no ARM64 tasks (the ECS developer guide), so
+    the arm64 web service runs on FARGATE everywhere and only the x86_64 worker uses Spot."""
     plan = plans[tier]
     capacity = by_name(
         plan, "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders", "cluster"
     ).inputs
     assert capacity["capacityProviders"] == ["FARGATE", "FARGATE_SPOT"]
-    strategy = [{"capacityProvider": provider, "weight": 1, "base": 0}]
-    assert capacity["defaultCapacityProviderStrategies"] == strategy
-    for service in of_type(plan, SERVICE):
-        assert service.inputs["capacityProviderStrategies"] == strategy
+    fargate = [{"capacityProvider": "FARGATE", "weight": 1, "base": 0}]
+    assert capacity["defaultCapacityProviderStrategies"] == fargate
+    strategies = {
+        s.name: s.inputs["capacityProviderStrategies"][0]["capacityProvider"]
+        for s in of_type(plan, SERVICE)
+    }
+    assert strategies == {"service-web": "FARGATE", "service-worker": worker}
+
+
+def test_exec_gets_writable_agent_paths_under_a_read_only_root(prd) -> None:
+    """The web task's root is read-only: the ECS Exec agent gets its three paths as task
+    volumes. The worker's root is writable, so it needs none."""
+    web = by_name(prd, TASK_DEFINITION, "service-web").inputs
+    (container,) = json.loads(web["containerDefinitions"])
+    assert container["readonlyRootFilesystem"] is True
+    assert {m["containerPath"]: m["readOnly"] for m in container["mountPoints"]} == {
+        "/managed-agents": False,
+        "/var/lib/amazon/ssm": False,
+        "/var/log/amazon/ssm": False,
+    }
+    assert {v["name"] for v in web["volumes"]} == {
+        m["sourceVolume"] for m in container["mountPoints"]
+    }
+    worker = by_name(prd, TASK_DEFINITION, "service-worker").inputs
+    assert "mountPoints" not in json.loads(worker["containerDefinitions"])[0]
+    assert not worker.get("volumes")
 
 
 def test_the_cluster_has_container_insights_and_logs_exec_sessions_encrypted(prd) -> None:
@@ -399,6 +440,7 @@ def test_the_cluster_has_container_insights_and_logs_exec_sessions_encrypted(prd
     assert cluster["name"] == "webplatform-prd"
     assert cluster["settings"] == [{"name": "containerInsights", "value": "enabled"}]
     exec_config = cluster["configuration"]["executeCommandConfiguration"]
+    assert exec_config["kmsKeyId"] == key_arn(prd, "logs")
     assert exec_config["logging"] == "OVERRIDE"
     assert exec_config["logConfiguration"] == {
         "cloudWatchLogGroupName": "/ecs-exec/webplatform-prd",
@@ -509,3 +551,24 @@ def test_requests_per_target_scaling_once_the_load_balancer_is_known(tmp_path: P
     ]
     assert service["healthCheckGracePeriodSeconds"] == 45
     assert of_type(plan, TARGET_GROUP) == []  # the edge layer owns the target groups
+
+
+def test_a_service_whose_min_is_its_max_has_no_autoscaling(plan_stack) -> None:
+    worker = {**SERVICES["worker"], "desiredCount": 1, "minCount": 1, "maxCount": 1}
+    plan = plan_stack("dev", services={"worker": worker}, tables=TABLES)
+    assert of_type(plan, SCALING_TARGET) == []
+    assert of_type(plan, SCALING_POLICY) == []
+
+
+def test_password_access_reads_the_master_secret_at_task_start(plan_stack) -> None:
+    """The choice for apps that cannot use IAM tokens: the master secret by valueFrom (a
+    rotation reaches a task only when it restarts), no proxy, no rds-db:connect."""
+    plan = plan_stack("prd", services={"worker": SERVICES["worker"]}, tables=TABLES,
+                      database={"access": "password"})  # fmt: skip
+    assert of_type(plan, "aws:rds/proxy:Proxy") == []
+    database_secret, _ = data_secret_arns(plan)
+    secrets = {s["name"]: s["valueFrom"] for s in container(plan, "worker")["secrets"]}
+    assert secrets["DB_USER"] == f"{database_secret}:username::"
+    assert secrets["DB_PASSWORD"] == f"{database_secret}:password::"
+    assert secrets["DB_HOST"] == ssm("/webplatform/prd/shared/DB_HOST")
+    assert "DatabaseThroughTheProxy" not in statements(plan, "service-worker-task")

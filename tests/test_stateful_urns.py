@@ -19,6 +19,7 @@ STATEFUL_TYPES = {
     "aws:s3/bucket:Bucket",
     "aws:secretsmanager/secret:Secret",
     "aws:ssm/parameter:Parameter",
+    "aws:backup/vault:Vault",
 }
 PINNED = Path(__file__).resolve().parent / "fixtures" / "stateful_urns.json"
 

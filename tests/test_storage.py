@@ -193,12 +193,26 @@ def test_access_logs_admit_the_tokyo_load_balancer_and_log_delivery(plan_stack) 
     assert acl["Action"] == "s3:GetBucketAcl"
     assert acl["Resource"] == arn
     assert acl["Condition"]["StringEquals"] == {"aws:SourceAccount": "222222222222"}
+    # S3 server access logs of the assets and archive buckets, from this account only.
+    s3_logs = statement(document, "S3ServerAccessLogs")
+    assert s3_logs["Principal"] == {"Service": "logging.s3.amazonaws.com"}
+    assert s3_logs["Resource"] == f"{arn}/s3/*"
+    assert s3_logs["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": "222222222222"},
+        "ArnLike": {
+            "aws:SourceArn": [
+                f"arn:aws:s3:::{by_name(plan, BUCKET, f'storage-{b}').inputs['bucket']}"
+                for b in ("assets", "log-archive")
+            ]
+        },
+    }
     # Nothing else lets anyone in, and the other buckets admit no one.
     assert {s["Sid"] for s in document["Statement"]} == {
         "DenyInsecureTransport",
         "LoadBalancerAccessLogs",
         "LogDeliveryWrite",
         "LogDeliveryAclCheck",
+        "S3ServerAccessLogs",
     }
     effects = {s["Effect"] for s in policy_document(plan, "storage-log-archive")["Statement"]}
     assert effects == {"Deny"}
@@ -281,3 +295,15 @@ def test_inconsistent_lifecycle_is_refused(args, problem) -> None:
     full: BucketArgs = {"bucket_name": "webplatform-dev-x-12345678", **args}  # type: ignore[typeddict-item]
     with pytest.raises(ValueError, match=problem):
         _check_lifecycle(full, full.get("versioning", True))
+
+
+def test_assets_and_archive_log_their_access_and_the_logs_bucket_not_its_own(plan_stack) -> None:
+    plan = plan_stack("prd")
+    logs_bucket = by_name(plan, BUCKET, "storage-access-logs").outputs["bucket"]
+    logging = {r.name: r.inputs for r in of_type(plan, "aws:s3/bucketLogging:BucketLogging")}
+    assert set(logging) == {"storage-assets-logging", "storage-log-archive-logging"}
+    for purpose in ("assets", "log-archive"):
+        inputs = logging[f"storage-{purpose}-logging"]
+        name = by_name(plan, BUCKET, f"storage-{purpose}").inputs["bucket"]
+        assert (inputs["bucket"], inputs["targetBucket"]) == (name, logs_bucket)
+        assert inputs["targetPrefix"] == f"s3/{name}/"

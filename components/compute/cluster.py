@@ -9,18 +9,24 @@ import pulumi_aws as aws
 from components.platform import Platform
 
 
-def capacity_provider_strategy(prefer_spot: bool) -> list[dict[str, str | int]]:
+def capacity_provider_strategy(
+    prefer_spot: bool, architecture: str = "arm64"
+) -> list[dict[str, str | int]]:
     """Where tasks run: all on FARGATE_SPOT (cheaper, may be stopped with two minutes' notice)
-    when spot is preferred, otherwise all on FARGATE."""
-    provider = "FARGATE_SPOT" if prefer_spot else "FARGATE"
+    when spot is preferred and the task is x86_64, otherwise all on FARGATE.
+
+    ARM64 tasks always run on FARGATE: the ECS developer guide says Fargate Spot supports only
+    X86_64 Linux tasks, while the CapacityProviderStrategyItem API reference says ARM64 works
+    from platform version 1.4.0; this is right under either reading.
+    """
+    spot = prefer_spot and architecture == "x86_64"
+    provider = "FARGATE_SPOT" if spot else "FARGATE"
     return [{"capacity_provider": provider, "weight": 1, "base": 0}]
 
 
 class ClusterArgs(TypedDict):
     platform: Platform
     """Name prefix, region, account, keys, log retention and protection."""
-    prefer_spot: bool
-    """Make FARGATE_SPOT the cluster's default capacity provider."""
 
 
 class Cluster(pulumi.ComponentResource):
@@ -55,6 +61,8 @@ class Cluster(pulumi.ComponentResource):
             settings=[{"name": "containerInsights", "value": "enabled"}],
             configuration={
                 "execute_command_configuration": {
+                    # Exec sessions' data channel is encrypted with the logs key as well as TLS.
+                    "kms_key_id": args["platform"]["logs_key_arn"],
                     "logging": "OVERRIDE",
                     "log_configuration": {
                         "cloud_watch_log_group_name": exec_logs.name,
@@ -68,9 +76,9 @@ class Cluster(pulumi.ComponentResource):
             name,
             cluster_name=cluster.name,
             capacity_providers=["FARGATE", "FARGATE_SPOT"],
-            default_capacity_provider_strategies=capacity_provider_strategy(  # type: ignore[arg-type]
-                args["prefer_spot"]
-            ),
+            # Tasks started without a strategy (scheduled jobs use the FARGATE launch type) run
+            # on FARGATE; each service sets its own.
+            default_capacity_provider_strategies=capacity_provider_strategy(False),  # type: ignore[arg-type]
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.arn = pulumi.Output.all(cluster.arn, providers.id).apply(lambda v: v[0])

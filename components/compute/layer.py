@@ -1,6 +1,7 @@
 """The compute layer: the ECS cluster, its services, Lambda functions, scheduled jobs and the
 operation host."""
 
+import shlex
 from collections.abc import Mapping, Sequence
 from typing import NotRequired, TypedDict
 
@@ -9,7 +10,7 @@ import pulumi
 from components.base import output_dict, output_dicts
 from components.compute.cluster import Cluster
 from components.compute.function import Function, FunctionSettings
-from components.compute.job import JobSettings, ScheduledJob
+from components.compute.job import JobSettings, JobWorkflow, WorkflowJob, workflow_key
 from components.compute.operators import Operators
 from components.compute.ops_host import OpsHost, OpsHostSettings
 from components.compute.service import (
@@ -19,6 +20,7 @@ from components.compute.service import (
     ServiceSettings,
 )
 from components.compute.task import Task, TaskArgs, ssm_parameter_arn
+from components.config.compute import job_graphs
 from components.platform import Platform
 
 
@@ -65,10 +67,13 @@ class ComputeArgs(TypedDict):
     """Bucket ARN by purpose, for the task roles."""
     database_port: int
     """The database's port, which the operation host forwards to."""
+    database_connect_arn: pulumi.Input[str] | None
+    """`rds-db:connect` resource the tasks need to reach the database through its proxy;
+    None: password access."""
     cache_port: int
     """The cache's port, which the operation host forwards to."""
     alerts_topic_arn: pulumi.Input[str]
-    """Where failed jobs are reported."""
+    """Where failed and skipped job runs are reported."""
     prefer_spot: bool
     """Run tasks on FARGATE_SPOT first."""
     services: Mapping[str, ServiceSettings]
@@ -76,7 +81,8 @@ class ComputeArgs(TypedDict):
     functions: Mapping[str, FunctionSettings]
     """Lambda functions by name."""
     jobs: Mapping[str, JobSettings]
-    """Scheduled jobs by name."""
+    """Jobs by name: each graph of them (`after`) runs as one state machine on its root's
+    schedule."""
     ops_host: OpsHostSettings | None
     """The operation host; None: no host."""
     operator_principals: Sequence[str]
@@ -100,7 +106,9 @@ class Compute(pulumi.ComponentResource):
     functions: pulumi.Output[dict[str, dict[str, str]]]
     """Per function: name, arn and logGroup."""
     jobs: pulumi.Output[dict[str, dict[str, str]]]
-    """Per job: scheduleName, deadLetterQueueArn, taskFamily, containerName and logGroup."""
+    """Per job: scheduleName, deadLetterQueueArn, stateMachineArn (its graph's), command (a job
+    on a service's task: its command, shell-quoted), taskFamily,
+    containerName and logGroup."""
     dead_letter_queue_arns: pulumi.Output[list[str]]
     """Every dead-letter queue of the layer's functions and jobs, for alarms."""
     ops_host_instance_id: pulumi.Output[str] | None
@@ -117,9 +125,7 @@ class Compute(pulumi.ComponentResource):
         self._args = args
         platform = args["platform"]
         child = pulumi.ResourceOptions(parent=self)
-        cluster = Cluster(
-            "cluster", {"platform": platform, "prefer_spot": args["prefer_spot"]}, opts=child
-        )
+        cluster = Cluster("cluster", {"platform": platform}, opts=child)
         self._exec_log_group_arn = cluster.exec_log_group_arn
 
         services = {
@@ -144,40 +150,49 @@ class Compute(pulumi.ComponentResource):
             )
             for function_name, settings in args["functions"].items()
         }
-        jobs: dict[str, tuple[ScheduledJob, Task | Service]] = {}
+        runs: dict[str, Task | Service] = {}
         for job_name, job in args["jobs"].items():
             # A job on a service runs the service's task with the job's command; a job with its
             # own image gets its own task definition, which already has the command.
             service = job["service"]
-            runs: Task | Service
             if service is not None:
-                runs = services[service]
+                runs[job_name] = services[service]
             else:
-                runs = Task(f"job-{job_name}", self._job_task(job_name, job), opts=child)
-            scheduled = ScheduledJob(
-                f"job-{job_name}",
-                {
-                    "platform": platform,
-                    "name": job_name,
-                    "cluster_arn": cluster.arn,
-                    "schedule": job["schedule"],
-                    "time_zone": job["time_zone"],
-                    "enabled": job["enabled"],
-                    "task_definition_arn": runs.latest_task_definition_arn,
-                    "family": runs.family,
-                    "container_name": runs.container_name,
-                    "execution_role_arn": runs.execution_role_arn,
-                    "task_role_arn": runs.task_role_arn,
-                    "command": job["command"] if service is not None else None,
-                    "retries": job["retries"],
-                    "max_event_age_seconds": job["max_event_age_seconds"],
-                    "subnet_ids": args["subnet_ids"],
-                    "security_group_ids": [args["security_group_id"]],
-                    "alerts_topic_arn": args["alerts_topic_arn"],
-                },
-                opts=child,
-            )
-            jobs[job_name] = (scheduled, runs)
+                runs[job_name] = Task(f"job-{job_name}", self._job_task(job_name, job), opts=child)
+        graphs: dict[str, JobWorkflow] = {}
+        graph_of: dict[str, JobWorkflow] = {}
+        if args["jobs"]:
+            key = workflow_key("workflows-key", platform, self)
+            settings = args["jobs"]
+            for levels in job_graphs({name: job["after"] for name, job in settings.items()}):
+                root = settings[levels[0][0]]
+                assert root["schedule"] is not None, "a graph's roots have the schedule"
+                members = [name for level in levels for name in level]
+                graph = JobWorkflow(
+                    f"jobs-{levels[0][0]}",
+                    {
+                        "platform": platform,
+                        "name": levels[0][0],
+                        "levels": levels,
+                        "jobs": {
+                            name: self._workflow_job(settings[name], runs[name]) for name in members
+                        },
+                        "cluster_arn": cluster.arn,
+                        "subnet_ids": args["subnet_ids"],
+                        "security_group_ids": [args["security_group_id"]],
+                        "alerts_topic_arn": args["alerts_topic_arn"],
+                        "workflow_key_arn": key.arn,
+                        "schedule": root["schedule"],
+                        "time_zone": root["time_zone"],
+                        "enabled": root["enabled"],
+                        "overlap": root["overlap"],
+                        "start_retries": root["start_retries"],
+                        "max_event_age_seconds": root["max_event_age_seconds"],
+                    },
+                    opts=child,
+                )
+                graphs[levels[0][0]] = graph
+                graph_of.update(dict.fromkeys(members, graph))
 
         ops_host = None
         if args["ops_host"] is not None:
@@ -238,18 +253,23 @@ class Compute(pulumi.ComponentResource):
         self.jobs = output_dicts(
             {
                 job_name: {
-                    "scheduleName": scheduled.schedule_name,
-                    "deadLetterQueueArn": scheduled.dead_letter_queue_arn,
-                    "taskFamily": runs.family,
-                    "containerName": runs.container_name,
-                    "logGroup": runs.log_group_name,
+                    "scheduleName": graph.schedule_name,
+                    "deadLetterQueueArn": graph.dead_letter_queue_arn,
+                    "stateMachineArn": graph.state_machine_arn,
+                    "taskFamily": runs[job_name].family,
+                    "containerName": runs[job_name].container_name,
+                    "logGroup": runs[job_name].log_group_name,
+                    # A job on a service's task runs its own command, not the service's.
+                    "command": shlex.join(args["jobs"][job_name]["command"] or [])
+                    if args["jobs"][job_name]["service"]
+                    else None,
                 }
-                for job_name, (scheduled, runs) in jobs.items()
+                for job_name, graph in graph_of.items()
             }
         )
         self.dead_letter_queue_arns = pulumi.Output.all(
             *[f.dead_letter_queue_arn for f in functions.values()],
-            *[scheduled.dead_letter_queue_arn for scheduled, _ in jobs.values()],
+            *[graph.dead_letter_queue_arn for graph in graphs.values()],
         )
         self.ops_host_instance_id = ops_host.instance_id if ops_host else None
         self.operator_role_arn = operators.operator_role_arn
@@ -341,6 +361,24 @@ class Compute(pulumi.ComponentResource):
             "table_arns": [pulumi.Output.from_input(tables)[t] for t in service["tables"]],
             "bucket_arns": [pulumi.Output.from_input(buckets)[b] for b in service["buckets"]],
             "exec_log_group_arn": self._exec_log_group_arn,
+            "database_connect_arn": self._args["database_connect_arn"],
+        }
+
+    @staticmethod
+    def _workflow_job(job: JobSettings, runs: Task | Service) -> WorkflowJob:
+        """The job as its graph's state machine runs it: a service's task gets the job's
+        command, a job's own task definition has it already."""
+        return {
+            "family": runs.family,
+            "container_name": runs.container_name,
+            "log_group_name": runs.log_group_name,
+            "execution_role_arn": runs.execution_role_arn,
+            "task_role_arn": runs.task_role_arn,
+            "command": job["command"] if job["service"] is not None else None,
+            "retry_attempts": job["retries"]["attempts"],
+            "retry_interval_seconds": job["retries"]["interval_seconds"],
+            "retry_backoff_rate": job["retries"]["backoff_rate"],
+            "timeout_minutes": job["timeout_minutes"],
         }
 
     def _job_task(self, name: str, job: JobSettings) -> TaskArgs:
@@ -362,4 +400,5 @@ class Compute(pulumi.ComponentResource):
             "log_datetime_format": None,
             "table_arns": [],
             "bucket_arns": [],
+            "database_connect_arn": self._args["database_connect_arn"],
         }

@@ -60,6 +60,7 @@ class Operators(pulumi.ComponentResource):
                     cluster=args["cluster_arn"],
                     host=args["ops_host_instance_id"],
                     key=platform["secrets_key_arn"],
+                    logs_key=platform["logs_key_arn"],
                 ).apply(
                     lambda v, kind=kind: json.dumps(  # type: ignore[misc]
                         role_policy(
@@ -69,6 +70,7 @@ class Operators(pulumi.ComponentResource):
                             v["cluster"],
                             v["host"],
                             v["key"],
+                            v["logs_key"],
                         )
                     )
                 ),
@@ -107,6 +109,7 @@ def role_policy(
     cluster_arn: str,
     ops_host_instance_id: str | None,
     secrets_key_arn: str,
+    logs_key_arn: str,
 ) -> dict[str, Any]:
     """What each command needs, on this stack's resources only. Describe and List calls that
     AWS authorises only on `*` are granted on `*`."""
@@ -173,14 +176,30 @@ def role_policy(
                 "Condition": {"StringEquals": {"kms:ViaService": f"ssm.{region}.amazonaws.com"}},
             },
             {
-                "Sid": "RunJobsAndExecIntoTasksOfThisCluster",
+                "Sid": "RunJobsOnThisCluster",
                 "Effect": "Allow",
-                "Action": ["ecs:RunTask", "ecs:ExecuteCommand"],
-                "Resource": [
-                    f"arn:aws:ecs:{arn}:task-definition/{prefix}-*",
-                    f"arn:aws:ecs:{arn}:task/{cluster}/*",
-                    cluster_arn,
-                ],
+                "Action": "ecs:RunTask",
+                "Resource": f"arn:aws:ecs:{arn}:task-definition/{prefix}-*",
+                "Condition": {"ArnEquals": {"ecs:cluster": cluster_arn}},
+            },
+            {
+                "Sid": "TagTheTasksItRuns",
+                "Effect": "Allow",
+                "Action": "ecs:TagResource",
+                "Resource": f"arn:aws:ecs:{arn}:task/{cluster}/*",
+                "Condition": {"StringEquals": {"ecs:CreateAction": "RunTask"}},
+            },
+            {
+                "Sid": "ExecIntoTasksOfThisCluster",
+                "Effect": "Allow",
+                "Action": "ecs:ExecuteCommand",
+                "Resource": [f"arn:aws:ecs:{arn}:task/{cluster}/*", cluster_arn],
+            },
+            {
+                "Sid": "EncryptExecSessions",
+                "Effect": "Allow",
+                "Action": "kms:GenerateDataKey",
+                "Resource": logs_key_arn,
             },
             {
                 "Sid": "PassTheStacksTaskRolesToEcs",

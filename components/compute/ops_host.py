@@ -4,7 +4,7 @@ from which operators forward ports to the database and the cache."""
 import json
 import re
 from collections.abc import Sequence
-from typing import TypedDict
+from typing import Any, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -27,6 +27,10 @@ class OpsHostSettings(TypedDict):
     """A small type, such as t4g.micro; Graviton types get the arm64 image."""
     root_volume_gb: int
     """Size of the encrypted gp3 root volume."""
+    session_preferences: bool
+    """Own the region's Session Manager preferences (`SSM-SessionManagerRunShell`, one per
+    account and region): sessions encrypted with the logs key and logged to an encrypted log
+    group."""
 
 
 class OpsHostArgs(TypedDict):
@@ -147,6 +151,8 @@ class OpsHost(pulumi.ComponentResource):
             policy_arn=SSM_MANAGED_INSTANCE_POLICY,
             opts=pulumi.ResourceOptions(parent=self),
         )
+        if args["settings"]["session_preferences"]:
+            self._session_preferences(name, host_name, args, role)
         profile = aws.iam.InstanceProfile(
             name, name=host_name, role=role.name, opts=pulumi.ResourceOptions(parent=self)
         )
@@ -189,12 +195,100 @@ class OpsHost(pulumi.ComponentResource):
             {"instance_id": self.instance_id, "security_group_id": self.security_group_id}
         )
 
+    def _session_preferences(
+        self, name: str, host_name: str, args: OpsHostArgs, role: aws.iam.Role
+    ) -> None:
+        """The region's Session Manager preferences, their log group, and what the host's
+        agent needs to encrypt and log the sessions."""
+        platform = args["platform"]
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-sessions",
+            name=f"/ssm/{platform['name_prefix']}/sessions",
+            retention_in_days=platform["log_retention_days"],
+            kms_key_id=platform["logs_key_arn"],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.ssm.Document(
+            f"{name}-session-preferences",
+            name=SESSION_PREFERENCES_DOCUMENT,
+            document_type="Session",
+            document_format="JSON",
+            content=pulumi.Output.all(log_group.name, platform["logs_key_arn"]).apply(
+                lambda v: json.dumps(session_preferences(v[0], v[1]))
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.iam.RolePolicy(
+            f"{name}-sessions",
+            name=f"{host_name}-sessions",
+            role=role.id,
+            policy=pulumi.Output.all(log_group.arn, platform["logs_key_arn"]).apply(
+                lambda v: json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Sid": "DecryptSessions",
+                                "Effect": "Allow",
+                                "Action": "kms:Decrypt",
+                                "Resource": v[1],
+                            },
+                            {
+                                "Sid": "LogSessions",
+                                "Effect": "Allow",
+                                "Action": [
+                                    "logs:CreateLogStream",
+                                    "logs:PutLogEvents",
+                                    "logs:DescribeLogStreams",
+                                ],
+                                "Resource": [v[0], f"{v[0]}:*"],
+                            },
+                            {
+                                "Sid": "FindTheLogGroup",
+                                "Effect": "Allow",
+                                "Action": "logs:DescribeLogGroups",
+                                "Resource": v[0].split(":log-group:")[0] + ":log-group:*",
+                            },
+                        ],
+                    }
+                )
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
 
 def ami_parameter(instance_type: str) -> str:
     """The public SSM parameter of the latest Amazon Linux 2023 image for the type's
     architecture."""
     arch = "arm64" if GRAVITON_TYPE.match(instance_type) else "x86_64"
     return AMI_PARAMETER.format(arch=arch)
+
+
+SESSION_PREFERENCES_DOCUMENT = "SSM-SessionManagerRunShell"
+IDLE_SESSION_MINUTES = 20
+
+
+def session_preferences(log_group: str, kms_key_arn: str) -> dict[str, Any]:
+    """Session Manager's preferences document: every session's data encrypted with the key
+    (on top of TLS) and shell sessions streamed to the encrypted log group, no S3 copy."""
+    return {
+        "schemaVersion": "1.0",
+        "description": "Session Manager preferences: KMS-encrypted, logged sessions",
+        "sessionType": "Standard_Stream",
+        "inputs": {
+            "kmsKeyId": kms_key_arn,
+            "cloudWatchLogGroupName": log_group,
+            "cloudWatchEncryptionEnabled": True,
+            "cloudWatchStreamingEnabled": True,
+            "s3BucketName": "",
+            "s3KeyPrefix": "",
+            "s3EncryptionEnabled": True,
+            "idleSessionTimeout": str(IDLE_SESSION_MINUTES),
+            "runAsEnabled": False,
+            "runAsDefaultUser": "",
+            "shellProfile": {"linux": "", "windows": ""},
+        },
+    }
 
 
 def port_forwarding(

@@ -177,7 +177,9 @@ class Service(pulumi.ComponentResource):
             cluster=args["cluster_arn"],
             task_definition=task.task_definition_arn,
             desired_count=args["desired_count"],
-            capacity_provider_strategies=capacity_provider_strategy(args["prefer_spot"]),  # type: ignore[arg-type]
+            capacity_provider_strategies=capacity_provider_strategy(
+                args["prefer_spot"], task_args["architecture"]
+            ),  # type: ignore[arg-type]
             platform_version="LATEST",
             network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
                 subnets=args["subnet_ids"],
@@ -241,7 +243,10 @@ class Service(pulumi.ComponentResource):
     ) -> None:
         """A scalable target between the min and max counts, and a target-tracking policy per
         configured metric. Requests per target needs the load balancer: without
-        `load_balancer` that policy is left out."""
+        `load_balancer` that policy is left out. With min = max there is nothing to scale: no
+        target, no policy."""
+        if args["min_count"] == args["max_count"]:
+            return
         physical = f"{args['task']['platform']['name_prefix']}-{args['task']['name']}"
         target = aws.appautoscaling.Target(
             name,

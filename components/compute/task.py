@@ -10,6 +10,14 @@ import pulumi_aws as aws
 
 from components.platform import Platform
 
+# Where the ECS Exec (SSM) agent writes inside the container; with a read-only root filesystem
+# each needs a writable task volume, or the agent cannot start and `execute-command` fails
+# (aws/containers-roadmap#1359).
+EXEC_AGENT_PATHS = {
+    "exec-managed-agents": "/managed-agents",
+    "exec-ssm-state": "/var/lib/amazon/ssm",
+    "exec-ssm-logs": "/var/log/amazon/ssm",
+}
 EXECUTION_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
 TABLE_ACTIONS = [
     "dynamodb:BatchGetItem",
@@ -83,6 +91,9 @@ class TaskArgs(TypedDict):
     exec_log_group_arn: NotRequired[pulumi.Input[str]]
     """The cluster's ECS Exec log group: the task role may write session logs to it. Leave it
     out for a task nobody execs into."""
+    database_connect_arn: NotRequired[pulumi.Input[str] | None]
+    """`rds-db:connect` resource of the database user through the proxy; None: no IAM
+    database access."""
 
 
 class Task(pulumi.ComponentResource):
@@ -144,6 +155,8 @@ class Task(pulumi.ComponentResource):
                 buckets=pulumi.Output.all(*args["bucket_arns"]),
                 key=args["platform"]["data_key_arn"],
                 exec_logs=args.get("exec_log_group_arn"),
+                exec_key=args["platform"]["logs_key_arn"],
+                database=args.get("database_connect_arn"),
             ).apply(
                 lambda v: json.dumps(
                     task_policy(
@@ -152,6 +165,8 @@ class Task(pulumi.ComponentResource):
                         v["buckets"],
                         v["key"],
                         v["exec_logs"],
+                        v["exec_key"],
+                        v["database"],
                     )
                 )
             ),
@@ -170,6 +185,7 @@ class Task(pulumi.ComponentResource):
             },
             execution_role_arn=execution_role.arn,
             task_role_arn=task_role.arn,
+            volumes=[{"name": volume} for volume in exec_volumes(args)],
             container_definitions=pulumi.Output.json_dumps(
                 [container_definition(args, log_group.name, secrets)]
             ),
@@ -266,6 +282,8 @@ def task_policy(
     buckets: Sequence[str],
     data_key_arn: str,
     exec_log_group_arn: str | None,
+    exec_key_arn: str | None = None,
+    database_connect_arn: str | None = None,
 ) -> dict[str, Any]:
     """What the application itself may do: its tables and buckets, the data key only through
     DynamoDB and S3, and the channels ECS Exec opens (which take no resource but `*`)."""
@@ -321,7 +339,33 @@ def task_policy(
                 "Resource": f"{exec_log_group_arn}:*",
             },
         ]
+    if database_connect_arn:
+        statements.append(
+            {
+                "Sid": "DatabaseThroughTheProxy",
+                "Effect": "Allow",
+                "Action": "rds-db:connect",
+                "Resource": database_connect_arn,
+            }
+        )
+    if exec_log_group_arn and exec_key_arn:
+        statements.append(
+            {
+                "Sid": "EcsExecSessionKey",
+                "Effect": "Allow",
+                "Action": "kms:Decrypt",
+                "Resource": exec_key_arn,
+            }
+        )
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def exec_volumes(args: TaskArgs) -> dict[str, str]:
+    """Task volumes (Fargate ephemeral storage) by container path for the ECS Exec agent: needed
+    when Exec is on (the task has an Exec log group) and the root filesystem is read-only."""
+    if args.get("exec_log_group_arn") is None or not args["readonly_root_filesystem"]:
+        return {}
+    return EXEC_AGENT_PATHS
 
 
 def container_definition(
@@ -351,6 +395,12 @@ def container_definition(
     }
     if args["command"]:
         container["command"] = list(args["command"])
+    volumes = exec_volumes(args)
+    if volumes:
+        container["mountPoints"] = [
+            {"sourceVolume": volume, "containerPath": path, "readOnly": False}
+            for volume, path in volumes.items()
+        ]
     check = args["health_check"]
     if check:
         container["healthCheck"] = {

@@ -7,6 +7,7 @@ Tier defaults for these keys live with the others in `components.config.TIER_DEF
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
@@ -174,10 +175,31 @@ class FunctionConfig(Model):
         return self
 
 
-class JobConfig(Model):
-    """One entry of `<project>:jobs`: an ECS task run on a schedule."""
+class RetryConfig(Model):
+    """How a workflow retries a job that failed: `attempts` more runs, the first after
+    `intervalSeconds`, each next wait `backoffRate` times longer."""
 
-    schedule: str = Field(description="cron(...) or rate(...), EventBridge Scheduler syntax.")
+    attempts: int = Field(ge=0, le=10, description="Runs after the first; 0: no retry.")
+    interval_seconds: int = Field(60, ge=1, le=3600, description="Wait before the first retry.")
+    backoff_rate: float = Field(2.0, ge=1.0, le=10.0, description="Each next wait, times this.")
+
+
+# What only a job that carries a schedule (a graph's root) may say.
+SCHEDULE_KEYS = (
+    "time_zone", "enabled", "overlap", "start_retries", "max_event_age_seconds",
+)  # fmt: skip
+
+
+class JobConfig(Model):
+    """One entry of `<project>:jobs`: an ECS task run by a workflow, on a schedule or after
+    other jobs."""
+
+    schedule: str | None = Field(
+        None, description="cron(...) or rate(...), EventBridge Scheduler syntax."
+    )
+    after: list[str] = Field(
+        default_factory=list, description="Run when these jobs succeeded (instead of a schedule)."
+    )
     time_zone: TimeZone = "Asia/Tokyo"
     service: str | None = Field(None, description="Run this service's task with `command`.")
     image: Image | None = None
@@ -185,14 +207,21 @@ class JobConfig(Model):
     cpu: int = 256
     memory: int = 512
     command: list[str] | None = None
-    retries: int = Field(2, ge=0, le=185)
+    retries: RetryConfig = Field(description="Retries of a failed run (tier default: jobRetries).")
+    timeout_minutes: int = Field(60, ge=1, le=1440, description="A run longer than this fails.")
+    overlap: Literal["skip", "allow"] = Field(
+        "skip", description="A start while the previous run still goes: skip it, or allow it."
+    )
+    start_retries: int = Field(
+        2, ge=0, le=185, description="Times the scheduler retries a workflow start that failed."
+    )
     max_event_age_seconds: int = Field(3600, ge=60, le=86400)
     enabled: bool = True
 
     @field_validator("schedule")
     @classmethod
-    def _check_schedule(cls, expression: str) -> str:
-        if RATE.match(expression):
+    def _check_schedule(cls, expression: str | None) -> str | None:
+        if expression is None or RATE.match(expression):
             return expression
         if not CRON.match(expression):
             raise ValueError(
@@ -214,7 +243,118 @@ class JobConfig(Model):
             raise ValueError("a job on a service's task needs a command")
         if self.image is not None:
             check_fargate_size(self.cpu, self.memory)
+        if self.schedule is not None and self.after:
+            raise ValueError(
+                "set schedule or after, not both: a job after others runs when they succeeded"
+            )
+        if self.schedule is None and not self.after:
+            raise ValueError("set schedule, or after: [job, ...]")
         return self
+
+    def schedule_settings(self) -> tuple[object, ...]:
+        """What the graph's schedule is made of; the roots of one graph must agree on it."""
+        return (self.schedule, *(getattr(self, key) for key in SCHEDULE_KEYS))
+
+
+def job_graphs(after: Mapping[str, Sequence[str]]) -> list[list[list[str]]]:
+    """The connected graphs of jobs (`after` edges, either way), each as its levels: the
+    roots first, then each job one level below the deepest job it runs after. Graphs are in
+    the order of their first job's name; names within a level sorted. `after` must be
+    acyclic and name only its own keys (see `check_job_graph`)."""
+    neighbours: dict[str, set[str]] = {name: set() for name in after}
+    for name, before in after.items():
+        for other in before:
+            neighbours[name].add(other)
+            neighbours[other].add(name)
+    seen: set[str] = set()
+    graphs = []
+    for start in sorted(after):
+        if start in seen:
+            continue
+        members, todo = set(), [start]
+        while todo:
+            name = todo.pop()
+            if name not in members:
+                members.add(name)
+                todo.extend(neighbours[name] - members)
+        seen |= members
+        depth: dict[str, int] = {}
+        for name in members:
+            _depth(name, after, depth)
+        levels: list[list[str]] = [[] for _ in range(1 + max(depth[m] for m in members))]
+        for name in sorted(members):
+            levels[depth[name]].append(name)
+        graphs.append(levels)
+    return graphs
+
+
+def _depth(name: str, after: Mapping[str, Sequence[str]], depth: dict[str, int]) -> int:
+    """0 for a root, else one more than the deepest job `name` runs after (memoised)."""
+    if name not in depth:
+        depth[name] = 1 + max((_depth(b, after, depth) for b in after[name]), default=-1)
+    return depth[name]
+
+
+def check_job_graph(jobs: Mapping[str, JobConfig]) -> tuple[str, str] | None:
+    """The first mistake in how jobs depend on each other, as (key, problem): an unknown
+    name, a job after itself, a cycle, a schedule setting on a job without a schedule, or
+    two roots of one graph with different schedules."""
+    for name, job in jobs.items():
+        for other in job.after:
+            if other == name:
+                return f"jobs.{name}.after", "a job cannot run after itself"
+            if other not in jobs:
+                return f"jobs.{name}.after", f"no job {other!r} in jobs"
+        if len(set(job.after)) != len(job.after):
+            return f"jobs.{name}.after", "names a job twice"
+        if job.after:
+            for key in SCHEDULE_KEYS:
+                if key in job.model_fields_set:
+                    alias = JobConfig.model_fields[key].alias
+                    return (
+                        f"jobs.{name}.{alias}",
+                        "only a job with a schedule has this; the graph's root decides it",
+                    )
+    cycle = _cycle({name: job.after for name, job in jobs.items()})
+    if cycle:
+        return (
+            f"jobs.{cycle[0]}.after",
+            f"the jobs run after each other in a cycle: {' -> '.join(cycle)}",
+        )
+    for levels in job_graphs({name: job.after for name, job in jobs.items()}):
+        roots = levels[0]
+        first = jobs[roots[0]]
+        for root in roots[1:]:
+            if jobs[root].schedule_settings() != first.schedule_settings():
+                return (
+                    f"jobs.{root}.schedule",
+                    f"one graph of jobs has one schedule: {roots[0]!r} and {root!r} start the "
+                    "same graph with different schedule settings",
+                )
+    return None
+
+
+def _cycle(after: Mapping[str, Sequence[str]]) -> list[str] | None:
+    """A cycle of `after` edges as [a, b, ..., a] (each runs after the next), or None."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(name: str) -> list[str] | None:
+        state[name] = 1
+        path.append(name)
+        for other in after[name]:
+            if state.get(other) == 1:
+                return [*path[path.index(other) :], other]
+            if other not in state and (found := visit(other)):
+                return found
+        path.pop()
+        state[name] = 2
+        return None
+
+    for name in sorted(after):
+        if name not in state and (found := visit(name)):
+            return found
+    return None
 
 
 class OpsHostConfig(Model):
@@ -223,6 +363,12 @@ class OpsHostConfig(Model):
     enabled: bool
     instance_type: str = Field("t4g.micro", pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
     root_volume_gb: int = Field(20, ge=8, le=200)
+    session_preferences: bool = Field(
+        True,
+        description="Own the account-and-region Session Manager preferences "
+        "(SSM-SessionManagerRunShell): encrypted, logged sessions. Turn off where another "
+        "stack in the same account and region owns them.",
+    )
 
 
 class OperatorsConfig(Model):

@@ -103,6 +103,17 @@ class DatabaseConfig(EngineModel):
     auto_minor_version_upgrade: bool
     slow_query_seconds: float = Field(3, gt=0, le=3600)
     time_zone: TimeZone = "Asia/Tokyo"
+    access: Literal["proxy", "password"] = Field(
+        "proxy",
+        description="proxy: the services connect through RDS Proxy with IAM tokens (survives "
+        "secret rotation); password: the master secret by valueFrom (read at task start).",
+    )
+    log_statement: Literal["none", "ddl", "mod", "all"] = Field(
+        "ddl", description="PostgreSQL statements always logged (schema changes by default)."
+    )
+    monitoring_interval_seconds: Literal[0, 1, 5, 10, 15, 30, 60] = Field(
+        description="Enhanced Monitoring granularity; 0 turns it off."
+    )
 
     @field_validator("engine_version")
     @classmethod
@@ -160,6 +171,10 @@ class CacheConfig(EngineModel):
     snapshot_retention_days: int = Field(ge=0, le=35)
     snapshot_window: str = "17:00-18:00"
     maintenance_window: str = "sun:20:00-sun:21:00"
+    auto_minor_version_upgrade: bool = Field(
+        description="Apply minor engine versions in the maintenance window (dev only by default: "
+        "pin the version and upgrade on purpose elsewhere)."
+    )
 
     @field_validator("snapshot_window")
     @classmethod
@@ -233,6 +248,26 @@ class BucketsConfig(Model):
         if self.archive_expire_days <= self.archive_to_glacier_days:
             raise ValueError("archiveExpireDays must come after archiveToGlacierDays")
         return self
+
+
+class BackupConfig(Model):
+    """`<project>:backup`: AWS Backup of the database and the tables into an encrypted vault."""
+
+    enabled: bool
+    schedule: str = Field("cron(0 19 * * ? *)", description="Daily start, UTC (04:00 in Tokyo).")
+    retention_days: int = Field(35, ge=1, le=36500)
+    vault_lock: bool = Field(False, description="Governance-mode lock for the retention period.")
+
+    @field_validator("schedule")
+    @classmethod
+    def _check_schedule(cls, expression: str) -> str:
+        if not re.fullmatch(r"cron\((\S+ ){5}\S+\)", expression):
+            raise ValueError(f"expected a cron(...) expression in UTC, got {expression!r}")
+        return expression
+
+    def settings(self) -> dict[str, Any] | None:
+        """What the data layer takes: the plan's settings, or None when backups are off."""
+        return self.model_dump(exclude={"enabled"}) if self.enabled else None
 
 
 SERVICE_NAME = r"^[a-z][a-z0-9-]{0,30}$"

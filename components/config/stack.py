@@ -25,9 +25,12 @@ from components.config.compute import (
     JobConfig,
     OperatorsConfig,
     OpsHostConfig,
+    RetryConfig,
     ServiceConfig,
+    check_job_graph,
 )
 from components.config.data import (
+    BackupConfig,
     BucketsConfig,
     CacheConfig,
     DatabaseConfig,
@@ -70,13 +73,21 @@ class StackConfig(Model):
     cache: CacheConfig
     tables: dict[str, TableConfig] = Field(default_factory=dict)
     buckets: BucketsConfig
+    backup: BackupConfig
     app_settings: dict[str, dict[str, str]] = Field(
         {}, description="Secret settings per service, stored as SSM SecureString parameters."
     )
     cluster: ClusterConfig
     services: dict[str, ServiceConfig] = Field(default_factory=dict)
     functions: dict[str, FunctionConfig] = Field(default_factory=dict)
+    function_reserved_concurrency: int | None = Field(
+        None,
+        ge=1,
+        description="Reserved concurrency of a function that names none (caps it, and keeps it "
+        "from being starved by the account's other functions).",
+    )
     jobs: dict[str, JobConfig] = Field(default_factory=dict)
+    job_retries: RetryConfig = Field(description="A job's retries when it names none.")
     ops_host: OpsHostConfig
     operators: OperatorsConfig = Field(default_factory=OperatorsConfig)
     edge: EdgeConfig
@@ -108,6 +119,18 @@ class StackConfig(Model):
         if days not in LOG_RETENTION_DAYS:
             raise ValueError(f"CloudWatch Logs accepts {', '.join(map(str, LOG_RETENTION_DAYS))}")
         return days
+
+    def function_settings(self) -> dict[str, dict[str, Any]]:
+        """Each function's settings, with the tier's reserved concurrency where it sets none."""
+        return {
+            name: {
+                **function.model_dump(),
+                "reserved_concurrency": function.reserved_concurrency
+                if function.reserved_concurrency is not None
+                else self.function_reserved_concurrency,
+            }
+            for name, function in self.functions.items()
+        }
 
     @property
     def parameter_path(self) -> str:
@@ -169,6 +192,7 @@ def load(
     merged = _merge(TIER_DEFAULTS[environment], raw)
     merged.setdefault("project", project)
     merged.setdefault("region", DEFAULT_REGION)
+    _default_job_retries(merged)
     if isinstance(merged["region"], str):
         zones = default_zones(merged["region"], TIER_ZONE_COUNT[environment])
         merged.setdefault("availabilityZones", zones)
@@ -202,6 +226,18 @@ def load(
     return config
 
 
+def _default_job_retries(merged: dict[str, Any]) -> None:
+    """A job that names no `retries` gets the tier's (or the stack file's) `jobRetries`."""
+    jobs, default = merged.get("jobs"), merged.get("jobRetries")
+    if isinstance(jobs, Mapping) and isinstance(default, Mapping):
+        merged["jobs"] = {
+            name: {**job, "retries": _merge(default, job.get("retries") or {})}
+            if isinstance(job, Mapping) and isinstance(job.get("retries", {}), Mapping)
+            else job
+            for name, job in jobs.items()
+        }
+
+
 def _check_zones(config: StackConfig, fail: Any) -> None:
     zones = config.availability_zones
     letters = REGION_ZONE_LETTERS.get(config.region, "abcdefghijklmnopqrstuvwxyz")
@@ -231,6 +267,9 @@ def _check_references(config: StackConfig, fail: Any) -> None:
     for name, job in config.jobs.items():
         if job.service is not None and job.service not in config.services:
             raise fail(f"jobs.{name}.service", f"no service {job.service!r} in services")
+    mistake = check_job_graph(config.jobs)
+    if mistake is not None:
+        raise fail(*mistake)
     for name, function in config.functions.items():
         if function.code is not None and not Path(function.code).is_dir():
             raise fail(f"functions.{name}.code", f"no directory {function.code!r} in the project")

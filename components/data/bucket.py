@@ -43,6 +43,13 @@ class BucketArgs(TypedDict):
     (ARNs of other resources)."""
     protect: NotRequired[bool]
     """Pulumi `protect` on the bucket itself (default false; true in prd)."""
+    access_logs_bucket: NotRequired[pulumi.Input[str] | None]
+    """Bucket that receives this bucket's S3 server access logs, under `s3/<bucket_name>/`
+    (its policy must admit logging.s3.amazonaws.com); None: no access logging."""
+
+
+S3_ACCESS_LOG_PREFIX = "s3/"
+"""Where S3 server access logs land in the access-logs bucket, one prefix per source bucket."""
 
 
 def validate_bucket_name(name: str) -> str:
@@ -156,6 +163,16 @@ class Bucket(pulumi.ComponentResource):
                 bucket=bucket.bucket,
                 rules=[rule],
                 opts=pulumi.ResourceOptions(parent=self, depends_on=after_versioning),
+            )
+
+        target = args.get("access_logs_bucket")
+        if target:
+            aws.s3.BucketLogging(
+                f"{name}-logging",
+                bucket=bucket.bucket,
+                target_bucket=target,
+                target_prefix=f"{S3_ACCESS_LOG_PREFIX}{args['bucket_name']}/",
+                opts=pulumi.ResourceOptions(parent=self),
             )
 
         self.bucket = bucket.bucket

@@ -37,6 +37,8 @@ class CacheSettings(TypedDict):
     """Days of daily snapshots; 0 takes none."""
     snapshot_window: str
     """Daily snapshot window, UTC "hh:mm-hh:mm"."""
+    auto_minor_version_upgrade: bool
+    """Apply minor engine versions in the maintenance window."""
     maintenance_window: str
     """Weekly maintenance window, UTC "ddd:hh:mm-ddd:hh:mm"."""
 
@@ -188,7 +190,7 @@ class Cache(pulumi.ComponentResource):
             snapshot_window=args["settings"]["snapshot_window"],
             maintenance_window=args["settings"]["maintenance_window"],
             final_snapshot_identifier=f"{group_id}-final" if args["platform"]["protect"] else None,
-            auto_minor_version_upgrade=True,
+            auto_minor_version_upgrade=args["settings"]["auto_minor_version_upgrade"],
             log_delivery_configurations=[
                 aws.elasticache.ReplicationGroupLogDeliveryConfigurationArgs(
                     destination=slow_log.name,

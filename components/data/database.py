@@ -2,8 +2,9 @@
 its own parameter group, encrypted log groups, a password RDS manages in Secrets Manager, and
 a writer plus readers spread over the zones."""
 
+import json
 from collections.abc import Sequence
-from typing import TypedDict
+from typing import Any, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -12,6 +13,9 @@ from components.network import security_group_rule
 from components.platform import Platform
 
 SERVERLESS = "db.serverless"
+ENHANCED_MONITORING_POLICY_ARN = (
+    "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+)
 CA_CERTIFICATE = "rds-ca-rsa2048-g1"
 PERFORMANCE_INSIGHTS_DAYS = 7  # the free tier; longer retention is billed per vCPU
 
@@ -61,6 +65,14 @@ class DatabaseSettings(TypedDict):
     """Statements slower than this are logged."""
     time_zone: str
     """IANA time zone of the server, such as Asia/Tokyo."""
+    access: str
+    """How the services connect: "proxy" (RDS Proxy, IAM authentication tokens) or
+    "password" (the master secret's username and password by valueFrom)."""
+    log_statement: str
+    """PostgreSQL statements logged whatever their duration: none, ddl, mod or all (MySQL's
+    audit log records schema changes and grants)."""
+    monitoring_interval_seconds: int
+    """Enhanced Monitoring granularity (1, 5, 10, 15, 30 or 60 seconds); 0: off."""
 
 
 class DatabaseArgs(TypedDict):
@@ -104,6 +116,7 @@ def cluster_parameters(args: DatabaseArgs) -> dict[str, str]:
     return {
         "rds.force_ssl": "1",
         "log_min_duration_statement": str(int(args["settings"]["slow_query_seconds"] * 1000)),
+        "log_statement": args["settings"]["log_statement"],
         "timezone": args["settings"]["time_zone"],
     }
 
@@ -126,6 +139,8 @@ class Database(pulumi.ComponentResource):
     """Secrets Manager secret holding the master user's credentials (managed by RDS)."""
     cluster_identifier: pulumi.Output[str]
     """The cluster's identifier."""
+    cluster_arn: pulumi.Output[str]
+    """The cluster's ARN, for AWS Backup."""
 
     def __init__(
         self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None
@@ -228,6 +243,23 @@ class Database(pulumi.ComponentResource):
             ),
         )
 
+        monitoring: dict[str, pulumi.Input[str] | int] = {}
+        interval = args["settings"]["monitoring_interval_seconds"]
+        if interval:
+            role = aws.iam.Role(
+                f"{name}-monitoring",
+                name=f"{identifier}-monitoring",
+                assume_role_policy=json.dumps(monitoring_trust(args["platform"]["account_id"])),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            aws.iam.RolePolicyAttachment(
+                f"{name}-monitoring",
+                role=role.name,
+                policy_arn=ENHANCED_MONITORING_POLICY_ARN,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            monitoring = {"monitoring_interval": interval, "monitoring_role_arn": role.arn}
+
         zones = list(args["availability_zones"])
         instances: list[aws.rds.ClusterInstance] = []
         for i in range(args["settings"]["instances"]):
@@ -251,6 +283,7 @@ class Database(pulumi.ComponentResource):
                     preferred_maintenance_window=args["settings"]["maintenance_window"],
                     copy_tags_to_snapshot=True,
                     promotion_tier=0 if i == 0 else 1,
+                    **monitoring,  # type: ignore[arg-type]
                     opts=pulumi.ResourceOptions(
                         parent=self, protect=args["platform"]["protect"], depends_on=instances[:1]
                     ),
@@ -264,8 +297,10 @@ class Database(pulumi.ComponentResource):
             lambda secrets: secrets[0].secret_arn or ""
         )
         self.cluster_identifier = cluster.cluster_identifier
+        self.cluster_arn = cluster.arn
         self.register_outputs(
             {
+                "cluster_arn": self.cluster_arn,
                 "endpoint": self.endpoint,
                 "reader_endpoint": self.reader_endpoint,
                 "port": self.port,
@@ -273,3 +308,18 @@ class Database(pulumi.ComponentResource):
                 "cluster_identifier": self.cluster_identifier,
             }
         )
+
+
+def monitoring_trust(account_id: str) -> dict[str, Any]:
+    """RDS Enhanced Monitoring of this account may assume the role."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "monitoring.rds.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+            }
+        ],
+    }

@@ -7,9 +7,11 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 
 from components.base import output_dict, output_dicts
+from components.data.backup import Backup, BackupSettings
 from components.data.cache import Cache, CacheSettings
 from components.data.database import Database, DatabaseSettings
 from components.data.parameters import SHARED, Parameters
+from components.data.proxy import DatabaseProxy
 from components.data.storage import BucketSettings, Storage
 from components.data.tables import Tables, TableSpec
 from components.platform import Platform
@@ -34,6 +36,8 @@ class DataArgs(TypedDict):
     """DynamoDB tables by short name."""
     buckets: BucketSettings
     """Lifecycle of the access-logs and log-archive buckets."""
+    backup: BackupSettings | None
+    """AWS Backup of the database and the tables; None: none."""
     parameter_path: str
     """`/<project>/<environment>`, the start of every SSM parameter name."""
     app_settings: Mapping[str, Mapping[str, pulumi.Input[str]]]
@@ -54,7 +58,11 @@ class Data(pulumi.ComponentResource):
     database_port: pulumi.Output[int]
     """The database engine's port."""
     database_secret_arn: pulumi.Output[str]
-    """The RDS-managed master user secret (JSON with username and password)."""
+    """The RDS-managed master user secret (JSON with username and password), for
+    administration; the services connect through the proxy with IAM tokens instead."""
+    database_connect_arn: pulumi.Output[str] | None
+    """The `rds-db:connect` resource the task roles need (proxy access); None with password
+    access."""
     cache_endpoint: pulumi.Output[str]
     """The cache's primary endpoint."""
     cache_reader_endpoint: pulumi.Output[str]
@@ -77,8 +85,9 @@ class Data(pulumi.ComponentResource):
     """SSM parameter ARN by parameter name."""
     shared_secrets: pulumi.Output[dict[str, str]]
     """What every service reads by `valueFrom`, by variable name: the endpoint parameters
-    (DB_HOST, ..., CACHE_PORT), the database credentials (DB_USER, DB_PASSWORD) and the
-    cache token (CACHE_AUTH_TOKEN)."""
+    (DB_HOST, DB_READER_HOST, DB_PORT, DB_NAME, DB_USER and DB_AUTH, CACHE_HOST, ...,
+    CACHE_PORT), DB_PASSWORD only with password access, and the cache token
+    (CACHE_AUTH_TOKEN)."""
     setting_secrets: pulumi.Output[dict[str, dict[str, str]]]
     """Each service's own app-setting parameters by service and variable name."""
 
@@ -107,13 +116,64 @@ class Data(pulumi.ComponentResource):
             },
             opts=child,
         )
+        if args["backup"] is not None:
+            Backup(
+                "backup",
+                {
+                    "platform": platform,
+                    "settings": args["backup"],
+                    "resource_arns": [
+                        database.cluster_arn,
+                        *(tables.arns[table] for table in args["tables"]),
+                    ],
+                },
+                opts=child,
+            )
 
         path = args["parameter_path"]
+        settings = args["database"]
+        database_access: dict[str, pulumi.Input[str]]
+        credentials: dict[str, pulumi.Input[str]] = {}
+        if settings["access"] == "proxy":
+            # The services connect through RDS Proxy with IAM tokens for DB_USER: no password
+            # in a task, nothing to redeploy when the secret rotates.
+            proxy = DatabaseProxy(
+                "database-proxy",
+                {
+                    "platform": platform,
+                    "engine": settings["engine"],
+                    "port": settings["port"],
+                    "cluster_identifier": database.cluster_identifier,
+                    "secret_arn": database.master_secret_arn,
+                    "user_name": settings["master_username"],
+                    "subnet_ids": args["subnet_ids"],
+                    "security_group_id": args["security_group_id"],
+                },
+                opts=child,
+            )
+            database_access = {
+                "DB_HOST": proxy.endpoint,
+                "DB_READER_HOST": proxy.reader_endpoint,
+                "DB_USER": settings["master_username"],
+                "DB_AUTH": "iam",
+            }
+            self.database_connect_arn: pulumi.Output[str] | None = proxy.connect_arn
+        else:
+            database_access = {
+                "DB_HOST": database.endpoint,
+                "DB_READER_HOST": database.reader_endpoint,
+                "DB_AUTH": "password",
+            }
+            # valueFrom of a JSON key in a secret: `<secret arn>:<key>::`.
+            credentials = {
+                "DB_USER": database.master_secret_arn.apply(lambda arn: f"{arn}:username::"),
+                "DB_PASSWORD": database.master_secret_arn.apply(lambda arn: f"{arn}:password::"),
+            }
+            self.database_connect_arn = None
         endpoints: dict[str, pulumi.Input[str]] = {
-            "DB_HOST": database.endpoint,
-            "DB_READER_HOST": database.reader_endpoint,
-            "DB_PORT": str(args["database"]["port"]),
-            "DB_NAME": args["database"]["database_name"],
+            **database_access,
+            "DB_PORT": str(settings["port"]),
+            "DB_NAME": settings["database_name"],
             "CACHE_HOST": cache.primary_endpoint,
             "CACHE_READER_HOST": cache.reader_endpoint,
             "CACHE_PORT": str(args["cache"]["port"]),
@@ -132,12 +192,10 @@ class Data(pulumi.ComponentResource):
         def arn_of(owner: str, key: str) -> pulumi.Output[str]:
             return parameters.arns.apply(lambda arns: arns[f"{path}/{owner}/{key}"])
 
-        # valueFrom of a JSON key in a secret: `<secret arn>:<key>::`.
         self.shared_secrets = output_dict(
             {
                 **{key: arn_of(SHARED, key) for key in endpoints},
-                "DB_USER": database.master_secret_arn.apply(lambda arn: f"{arn}:username::"),
-                "DB_PASSWORD": database.master_secret_arn.apply(lambda arn: f"{arn}:password::"),
+                **credentials,
                 "CACHE_AUTH_TOKEN": cache.auth_secret_arn,
             }
         )
@@ -179,6 +237,7 @@ class Data(pulumi.ComponentResource):
                 "database_reader_endpoint": self.database_reader_endpoint,
                 "database_port": self.database_port,
                 "database_secret_arn": self.database_secret_arn,
+                "database_connect_arn": self.database_connect_arn,
                 "cache_endpoint": self.cache_endpoint,
                 "cache_reader_endpoint": self.cache_reader_endpoint,
                 "cache_port": self.cache_port,

@@ -7,10 +7,11 @@ from typing import Any, NotRequired, TypedDict
 
 import pulumi
 
-from components.data.bucket import Bucket, validate_bucket_name
+from components.data.bucket import S3_ACCESS_LOG_PREFIX, Bucket, validate_bucket_name
 from components.platform import Platform
 
 PURPOSES = ("assets", "access-logs", "log-archive")
+S3_LOGGING_SERVICE = "logging.s3.amazonaws.com"
 NONCURRENT_VERSION_DAYS = 30
 """How long a versioned bucket keeps replaced and deleted versions."""
 
@@ -81,9 +82,12 @@ def bucket_names(name_prefix: str, account_id: str, region: str) -> dict[str, st
     }
 
 
-def access_log_statements(bucket_arn: str, account_id: str, region: str) -> list[dict[str, Any]]:
-    """Who may write access logs: the load balancer's log writer for the region and the
-    CloudWatch Logs delivery service (CloudFront standard logging v2, WAF) for this account."""
+def access_log_statements(
+    bucket_arn: str, account_id: str, region: str, logged_buckets: Sequence[str] = ()
+) -> list[dict[str, Any]]:
+    """Who may write access logs: the load balancer's log writer for the region, the
+    CloudWatch Logs delivery service (CloudFront standard logging v2, WAF) for this account, and
+    S3 server access logging for the named buckets of this account."""
     elb_account = ELB_LOG_ACCOUNTS.get(region)
     elb_writer = (
         {"AWS": f"arn:aws:iam::{elb_account}:root"}
@@ -117,6 +121,17 @@ def access_log_statements(bucket_arn: str, account_id: str, region: str) -> list
                     "s3:x-amz-acl": "bucket-owner-full-control",
                 },
                 "ArnLike": from_this_account["ArnLike"],
+            },
+        },
+        {
+            "Sid": "S3ServerAccessLogs",
+            "Effect": "Allow",
+            "Principal": {"Service": S3_LOGGING_SERVICE},
+            "Action": "s3:PutObject",
+            "Resource": f"{bucket_arn}/{S3_ACCESS_LOG_PREFIX}*",
+            "Condition": {
+                "StringEquals": {"aws:SourceAccount": account_id},
+                "ArnLike": {"aws:SourceArn": [f"arn:aws:s3:::{b}" for b in logged_buckets]},
             },
         },
         {
@@ -164,19 +179,6 @@ class Storage(pulumi.ComponentResource):
         )
         child = pulumi.ResourceOptions(parent=self)
 
-        assets = Bucket(
-            f"{name}-assets",
-            {
-                "bucket_name": names["assets"],
-                "encryption": "kms",
-                "kms_key_arn": args["platform"]["data_key_arn"],
-                "versioning": True,
-                "noncurrent_expire_days": NONCURRENT_VERSION_DAYS,
-                "policy_statements": list(args.get("assets_policy_statements", [])),
-                "protect": args["platform"]["protect"],
-            },
-            opts=child,
-        )
         access_logs = Bucket(
             f"{name}-access-logs",
             {
@@ -188,8 +190,23 @@ class Storage(pulumi.ComponentResource):
                     f"arn:aws:s3:::{names['access-logs']}",
                     args["platform"]["account_id"],
                     args["platform"]["region"],
+                    [names["assets"], names["log-archive"]],
                 ),
                 "protect": args["platform"]["protect"],
+            },
+            opts=child,
+        )
+        assets = Bucket(
+            f"{name}-assets",
+            {
+                "bucket_name": names["assets"],
+                "encryption": "kms",
+                "kms_key_arn": args["platform"]["data_key_arn"],
+                "versioning": True,
+                "noncurrent_expire_days": NONCURRENT_VERSION_DAYS,
+                "policy_statements": list(args.get("assets_policy_statements", [])),
+                "protect": args["platform"]["protect"],
+                "access_logs_bucket": access_logs.bucket,
             },
             opts=child,
         )
@@ -204,6 +221,7 @@ class Storage(pulumi.ComponentResource):
                 "expire_days": args["settings"]["archive_expire_days"],
                 "noncurrent_expire_days": NONCURRENT_VERSION_DAYS,
                 "protect": args["platform"]["protect"],
+                "access_logs_bucket": access_logs.bucket,
             },
             opts=child,
         )

@@ -69,6 +69,10 @@ def key_policy(purpose: str, account_id: str, region: str) -> dict[str, Any]:
         }
     ]
     if purpose == "data":
+        # The shape AWS documents for services that publish to encrypted SNS topics: no
+        # condition key, since AWS does not document aws:SourceAccount on the KMS requests SNS
+        # makes for them, and one the request lacks would silently drop every alert. Who may
+        # publish at all is limited by the topic policy (this account's alarms and rules only).
         statements.append(
             {
                 "Sid": "AlarmsAndEventsPublishToEncryptedTopicsAndQueues",
@@ -76,7 +80,6 @@ def key_policy(purpose: str, account_id: str, region: str) -> dict[str, Any]:
                 "Principal": {"Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]},
                 "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
                 "Resource": "*",
-                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
             }
         )
         # CloudFront reads the SSE-KMS assets bucket through origin access control. The

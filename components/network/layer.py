@@ -13,6 +13,7 @@ from components.network.rules import ANYWHERE, Direction, security_group_rule, t
 from components.platform import Platform
 
 GATEWAY_ENDPOINTS = ("s3", "dynamodb")
+REMOTE_ADMIN_PORTS = (22, 3389)  # SSH, RDP
 
 
 class NetworkArgs(TypedDict):
@@ -30,6 +31,9 @@ class NetworkArgs(TypedDict):
     """AWS services (such as "ecr.api") reached through interface endpoints."""
     flow_log_traffic: str
     """Traffic the flow log records: ALL, ACCEPT or REJECT."""
+    app_ports: Sequence[int]
+    """Container ports of the web services: the only ports the app group admits from the
+    load balancer."""
     alb_ingress_prefix_list_id: NotRequired[str]
     """A managed prefix list (CloudFront's origin-facing one) the load balancer admits
     instead of the internet; absent: HTTPS and HTTP from anywhere."""
@@ -59,13 +63,13 @@ class Network(pulumi.ComponentResource):
     """Load balancer: CloudFront's origin-facing addresses on its listener's port (or HTTP
     and HTTPS from anywhere without a prefix list)."""
     app_security_group_id: pulumi.Output[str]
-    """Services and functions: TCP from the load balancer."""
+    """Services and functions: the web services' ports from the load balancer."""
     data_security_group_id: pulumi.Output[str]
     """Databases and caches: the data layer admits the app group on its engine ports."""
-    endpoints_security_group_id: pulumi.Output[str]
-    """Interface endpoints: HTTPS from inside the VPC."""
+    endpoints_security_group_id: pulumi.Output[str] | None
+    """Interface endpoints: HTTPS from inside the VPC; None when there are none."""
     security_group_ids: pulumi.Output[dict[str, str]]
-    """The four groups by tier: alb, app, data, endpoints."""
+    """The groups by tier: alb, app, data, and endpoints when there are interface endpoints."""
     route_table_ids: pulumi.Output[dict[str, Any]]
     """Route tables: public (one), app (one per zone), data (one)."""
     public_route_table_id: pulumi.Output[str]
@@ -140,14 +144,17 @@ class Network(pulumi.ComponentResource):
             )
 
         self._network_acls(vpc, args["cidr_block"], subnets)
-        groups = self._security_groups(vpc, args["cidr_block"], args)
+        interface_endpoints = args["interface_endpoints"]
+        groups = self._security_groups(
+            vpc, args["cidr_block"], args["app_ports"], bool(interface_endpoints), args
+        )
         self._endpoints(
             vpc,
             args["platform"]["region"],
             [t.id for t in [*app_tables, data_table]],
             [s.id for s in subnets["app"]],
-            args["interface_endpoints"],
-            groups["endpoints"].id,
+            interface_endpoints,
+            groups["endpoints"].id if interface_endpoints else None,
         )
         flow_log_group = self._flow_log(vpc, args)
 
@@ -157,7 +164,7 @@ class Network(pulumi.ComponentResource):
         self.alb_security_group_id = groups["alb"].id
         self.app_security_group_id = groups["app"].id
         self.data_security_group_id = groups["data"].id
-        self.endpoints_security_group_id = groups["endpoints"].id
+        self.endpoints_security_group_id = groups["endpoints"].id if interface_endpoints else None
         self.security_group_ids = output_dict({tier: group.id for tier, group in groups.items()})
         self.public_route_table_id = public_table.id
         self.app_route_table_ids = pulumi.Output.all(*[t.id for t in app_tables])
@@ -302,11 +309,13 @@ class Network(pulumi.ComponentResource):
         Data: only the VPC, in and out.
         """
 
-        def rule(number: int, block: str, ports: tuple[int, int] | None = None) -> dict:
+        def rule(
+            number: int, block: str, ports: tuple[int, int] | None = None, action: str = "allow"
+        ) -> dict:
             protocol, (low, high) = ("tcp", ports) if ports else ("-1", (0, 0))
             return {
                 "rule_no": number,
-                "action": "allow",
+                "action": action,
                 "protocol": protocol,
                 "cidr_block": block,
                 "from_port": low,
@@ -314,17 +323,27 @@ class Network(pulumi.ComponentResource):
             }
 
         ephemeral = (1024, 65535)
+        # Remote administration from outside the VPC is refused before the return-traffic
+        # range (which would otherwise admit RDP on 3389).
+        no_admin = [
+            rule(number, ANYWHERE, (port, port), "deny")
+            for number, port in zip((101, 102), REMOTE_ADMIN_PORTS, strict=True)
+        ]
         rules = {
             "public": (
                 [
                     rule(100, cidr),
+                    *no_admin,
                     rule(110, ANYWHERE, (443, 443)),
                     rule(120, ANYWHERE, (80, 80)),
                     rule(130, ANYWHERE, ephemeral),
                 ],
                 [rule(100, ANYWHERE)],
             ),
-            "app": ([rule(100, cidr), rule(110, ANYWHERE, ephemeral)], [rule(100, ANYWHERE)]),
+            "app": (
+                [rule(100, cidr), *no_admin, rule(110, ANYWHERE, ephemeral)],
+                [rule(100, ANYWHERE)],
+            ),
             "data": ([rule(100, cidr)], [rule(100, cidr)]),
         }
         for tier, (ingress, egress) in rules.items():
@@ -339,9 +358,15 @@ class Network(pulumi.ComponentResource):
             )
 
     def _security_groups(
-        self, vpc: aws.ec2.Vpc, cidr: str, args: NetworkArgs
+        self,
+        vpc: aws.ec2.Vpc,
+        cidr: str,
+        app_ports: Sequence[int],
+        with_endpoints: bool,
+        args: NetworkArgs,
     ) -> dict[str, aws.ec2.SecurityGroup]:
-        """The chain internet -> alb -> app -> data, and the endpoints' group.
+        """The chain internet -> alb -> app (on the web services' ports only) -> data, and the
+        endpoints' group when there are interface endpoints.
 
         Behind CloudFront the alb group admits only CloudFront's origin-facing prefix list, on
         the one port its listener serves: a reference to that list counts as many rules as
@@ -355,8 +380,9 @@ class Network(pulumi.ComponentResource):
             "alb": "Load balancer",
             "app": "Services, functions and jobs",
             "data": "Databases and caches",
-            "endpoints": "Interface VPC endpoints",
         }
+        if with_endpoints:
+            purposes["endpoints"] = "Interface VPC endpoints"
         groups = {
             key: aws.ec2.SecurityGroup(
                 f"{self._name}-{key}-sg",
@@ -369,46 +395,41 @@ class Network(pulumi.ComponentResource):
             )
             for key, purpose in purposes.items()
         }
-        alb, app, endpoints = groups["alb"].id, groups["app"].id, groups["endpoints"].id
+        alb, app = groups["alb"].id, groups["app"].id
         prefix_list = args.get("alb_ingress_prefix_list_id")
         port = args.get("alb_ingress_port", 443)
+        web = "HTTPS" if port == 443 else "HTTP"
         alb_ingress: list[tuple[str, Direction, pulumi.Input[str], str, dict]] = (
             [
-                (
-                    "alb-https" if port == 443 else "alb-http",
-                    "ingress",
-                    alb,
-                    f"{'HTTPS' if port == 443 else 'HTTP'} from CloudFront's origin-facing servers",
-                    {
-                        "ip_protocol": "tcp",
-                        "from_port": port,
-                        "to_port": port,
-                        "prefix_list_id": prefix_list,
-                    },
-                )
+                (f"alb-{web.lower()}", "ingress", alb,
+                 f"{web} from CloudFront's origin-facing servers",
+                 {"ip_protocol": "tcp", "from_port": port, "to_port": port,
+                  "prefix_list_id": prefix_list}),
             ]
             if prefix_list
             else [
                 ("alb-https", "ingress", alb, "HTTPS from the internet", tcp(443, cidr=ANYWHERE)),
-                (
-                    "alb-http",
-                    "ingress",
-                    alb,
-                    "HTTP from the internet, redirected to HTTPS",
-                    tcp(80, cidr=ANYWHERE),
-                ),
+                ("alb-http", "ingress", alb, "HTTP from the internet, redirected to HTTPS",
+                 tcp(80, cidr=ANYWHERE)),
             ]
-        )
+        )  # fmt: skip
         rules: list[tuple[str, Direction, pulumi.Input[str], str, dict]] = [
             *alb_ingress,
-            ("app-from-alb", "ingress", app, "App ports from the load balancer",
-             tcp(1, 65535, group=alb)),
-            ("endpoints-https", "ingress", endpoints, "HTTPS to AWS APIs from the VPC",
-             tcp(443, cidr=cidr)),
-            ("alb-to-app", "egress", alb, "To app targets", tcp(1, 65535, group=app)),
             ("app-to-anywhere", "egress", app, "To AWS APIs, data stores and the internet via NAT",
              {"ip_protocol": "-1", "cidr_ipv4": ANYWHERE}),
         ]  # fmt: skip
+        for port in sorted(set(app_ports)):
+            rules += [
+                (f"app-from-alb-{port}", "ingress", app, f"Port {port} from the load balancer",
+                 tcp(port, group=alb)),
+                (f"alb-to-app-{port}", "egress", alb, f"To app targets on {port}",
+                 tcp(port, group=app)),
+            ]  # fmt: skip
+        if with_endpoints:
+            rules.append(
+                ("endpoints-https", "ingress", groups["endpoints"].id,
+                 "HTTPS to AWS APIs from the VPC", tcp(443, cidr=cidr))
+            )  # fmt: skip
         for key, direction, group_id, description, target in rules:
             security_group_rule(
                 f"{self._name}-{key}",
@@ -427,7 +448,7 @@ class Network(pulumi.ComponentResource):
         route_table_ids: list[pulumi.Output[str]],
         app_subnet_ids: list[pulumi.Output[str]],
         services: Sequence[str],
-        security_group_id: pulumi.Output[str],
+        security_group_id: pulumi.Output[str] | None,
     ) -> None:
         """Gateway endpoints (free) for S3 and DynamoDB on the private route tables;
         interface endpoints in the app subnets with private DNS."""
@@ -449,7 +470,7 @@ class Network(pulumi.ComponentResource):
                 vpc_endpoint_type="Interface",
                 private_dns_enabled=True,
                 subnet_ids=app_subnet_ids,
-                security_group_ids=[security_group_id],
+                security_group_ids=[security_group_id],  # type: ignore[list-item]
                 tags=self._name_tag(service),
                 opts=pulumi.ResourceOptions(parent=self),
             )
@@ -504,7 +525,14 @@ class Network(pulumi.ComponentResource):
                                     "logs:DescribeLogStreams",
                                 ],
                                 "Resource": [arn, f"{arn}:*"],
-                            }
+                            },
+                            {
+                                # In AWS's documented flow-logs policy; it lists log groups,
+                                # which takes no narrower resource than every group.
+                                "Effect": "Allow",
+                                "Action": "logs:DescribeLogGroups",
+                                "Resource": f"arn:aws:logs:{region}:{account}:log-group:*",
+                            },
                         ],
                     }
                 )

@@ -1,6 +1,6 @@
 """The guardrails pack's policies (imported by the pack's __main__.py and by the tests)."""
 
-from . import data_protection, edge, iam, network, observability
+from . import data_protection, edge, iam, network, observability, workflows
 
 POLICIES = [
     *network.POLICIES,
@@ -8,6 +8,7 @@ POLICIES = [
     *observability.POLICIES,
     *iam.POLICIES,
     *edge.POLICIES,
+    *workflows.POLICIES,
 ]
 
 __all__ = ["POLICIES"]
