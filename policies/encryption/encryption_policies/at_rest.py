@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pulumi_policy import Severity
 
-from policy_support import flag, get, items, matches, resource_policy, stack_policy
+from policy_support import flag, get, items, matches, resource_policy, stack_policy, text
 
 RDS_CLUSTER = "aws:rds/cluster:Cluster"
 RDS_CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
@@ -50,7 +50,7 @@ def _check_bucket_sse(bucket, stack, cfg):
         yield f"default encryption is {algorithms or 'unset'}; expected one of {allowed}."
         return
     for by_default in defaults:
-        algorithm = get(by_default, "sseAlgorithm", default="")
+        algorithm = text(get(by_default, "sseAlgorithm"), default="")
         if algorithm.startswith("aws:kms") and not get(by_default, "kmsMasterKeyId"):
             yield f"SSE-KMS without kmsMasterKeyId uses the AWS managed aws/s3 key; use {CMK}."
 
@@ -60,6 +60,7 @@ S3_BUCKET_SSE = stack_policy(
     "Every S3 bucket has a server-side encryption configuration with KMS (a customer managed "
     "key); SSE-S3 only for buckets whose writer cannot use KMS (ALB access logs).",
     subjects=BUCKET_TYPES,
+    reads=SSE_TYPES,
     check=_check_bucket_sse,
     severity=Severity.HIGH,
     remediation=(

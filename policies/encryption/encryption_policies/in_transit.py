@@ -201,6 +201,7 @@ S3_SECURE_TRANSPORT = stack_policy(
     "Every S3 bucket has a bucket policy that denies requests made without TLS "
     "(aws:SecureTransport false).",
     subjects=BUCKET_TYPES,
+    reads=[BUCKET_POLICY],
     check=_check_secure_transport,
     severity=Severity.HIGH,
     remediation=(

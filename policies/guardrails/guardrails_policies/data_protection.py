@@ -131,6 +131,7 @@ S3_VERSIONING = stack_policy(
     "Every data bucket has versioning enabled; log buckets (logical name matching "
     "logBucketPatterns, by default '*-logs') are exempt.",
     subjects=BUCKET_TYPES,
+    reads=VERSIONING_TYPES,
     check=_check_versioning,
     severity=Severity.MEDIUM,
     remediation=(

@@ -14,7 +14,17 @@ from __future__ import annotations
 
 from pulumi_policy import Severity
 
-from policy_support import flag, get, items, matches, number, resource_policy, stack_policy, strings
+from policy_support import (
+    flag,
+    get,
+    items,
+    matches,
+    number,
+    resource_policy,
+    stack_policy,
+    strings,
+    text,
+)
 
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
@@ -34,7 +44,7 @@ def _open_sources(rule, resource_type: str) -> list[str]:
         cidrs = [get(rule, "cidrIpv4"), get(rule, "cidrIpv6")]
     else:
         cidrs = strings(get(rule, "cidrBlocks")) + strings(get(rule, "ipv6CidrBlocks"))
-    return [c for c in cidrs if c in OPEN_CIDRS]
+    return [c for c in map(text, cidrs) if c in OPEN_CIDRS]
 
 
 def _describe(rule, resource_type: str) -> tuple[str, float | None, float | None]:
@@ -85,6 +95,7 @@ SECURITY_GROUP_PUBLIC_INGRESS = stack_policy(
     "No security group admits 0.0.0.0/0 or ::/0, except TCP 80/443 on the load balancer's "
     "group (inline ingress, SecurityGroupRule and SecurityGroupIngressRule alike).",
     subjects=[SECURITY_GROUP, SECURITY_GROUP_RULE, INGRESS_RULE],
+    reads=[],
     check=_check_public_ingress,
     severity=Severity.CRITICAL,
     remediation=(
@@ -175,6 +186,7 @@ S3_PUBLIC_ACCESS_BLOCK = stack_policy(
     "guardrails-s3-bucket-public-access-block",
     "Every S3 bucket has a public access block with all four settings on.",
     subjects=BUCKET_TYPES,
+    reads=[PUBLIC_ACCESS_BLOCK],
     check=_check_public_access_block,
     severity=Severity.CRITICAL,
     remediation=(

@@ -65,6 +65,7 @@ WAF_LOGGING = stack_policy(
     "guardrails-wafv2-web-acl-logging",
     "Every WAFv2 web ACL has a logging configuration.",
     subjects=[WEB_ACL],
+    reads=[WEB_ACL_LOGGING],
     check=_check_waf_logging,
     severity=Severity.MEDIUM,
     remediation=(
@@ -83,6 +84,7 @@ VPC_FLOW_LOGS = stack_policy(
     "guardrails-ec2-vpc-flow-logs",
     "Every VPC has a flow log.",
     subjects=[VPC],
+    reads=[FLOW_LOG],
     check=_check_flow_logs,
     severity=Severity.MEDIUM,
     remediation="Add an aws.ec2.FlowLog with vpc_id=<vpc id>, traffic_type 'ALL', to CloudWatch.",
