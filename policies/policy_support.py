@@ -8,6 +8,8 @@ own copy and needs nothing outside its directory.
 ``resource_policy`` and ``stack_policy`` build pulumi_policy policies from a small check
 function. They give every policy the same behaviour:
 
+- controls: each policy names the AWS Security Hub controls (FSBP ids such as ``S3.8``, CIS AWS
+  Foundations ids as ``CIS 3.7``) it implements, for the coverage table in the README;
 - parameters: each policy declares its parameters as JSON schemas with a ``default``; the
   engine applies no schema defaults, so the pack merges the configured values over them;
 - exceptions: every policy accepts ``exceptions``: ``{"<resource logical name>": "<reason>"}``;
@@ -80,19 +82,30 @@ def excepted(cfg: Mapping[str, Any], name: str) -> bool:
 class ResourcePolicy(ResourceValidationPolicy):
     """A resource policy that also says which resource types it checks (None: every type)."""
 
-    def __init__(self, *, types: tuple[str, ...] | None, **kwargs: Any) -> None:
+    def __init__(
+        self, *, types: tuple[str, ...] | None, controls: tuple[str, ...], **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.types = types
+        self.controls = controls
 
 
 class StackPolicy(StackValidationPolicy):
     """A stack policy that also says which resource types it reports on (``types``) and which
     others it reads (``reads``)."""
 
-    def __init__(self, *, types: tuple[str, ...], reads: tuple[str, ...], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        types: tuple[str, ...],
+        reads: tuple[str, ...],
+        controls: tuple[str, ...],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.types = types
         self.reads = reads
+        self.controls = controls
 
 
 def resource_policy(
@@ -105,6 +118,7 @@ def resource_policy(
     remediation: str,
     params: Mapping[str, dict[str, Any]] | None = None,
     level: EnforcementLevel = EnforcementLevel.MANDATORY,
+    controls: Iterable[str] = (),
 ) -> ResourceValidationPolicy:
     """A policy run on each resource of ``types`` (every resource when None)."""
     wanted = frozenset(types) if types is not None else None
@@ -120,6 +134,7 @@ def resource_policy(
 
     return ResourcePolicy(
         types=tuple(sorted(wanted)) if wanted is not None else None,
+        controls=tuple(controls),
         name=name,
         description=description,
         validate=validate,
@@ -141,6 +156,7 @@ def stack_policy(
     remediation: str,
     params: Mapping[str, dict[str, Any]] | None = None,
     level: EnforcementLevel = EnforcementLevel.MANDATORY,
+    controls: Iterable[str] = (),
 ) -> StackValidationPolicy:
     """A policy run once per stack on each resource of ``subjects``, with the stack's resources
     of ``subjects`` and ``reads`` (the only ones its check sees)."""
@@ -165,6 +181,7 @@ def stack_policy(
     return StackPolicy(
         types=wanted,
         reads=tuple(sorted(visible - frozenset(wanted))),
+        controls=tuple(controls),
         name=name,
         description=description,
         validate=validate,

@@ -73,10 +73,20 @@ CORRECT = {
     ("guardrails-iam-no-passrole-wildcard", "admin-policy", M),
     ("guardrails-iam-no-passrole-wildcard", "task-pass-role", M),
     ("guardrails-kms-key-rotation", "data-key", M),
+    # FSBP controls beyond the first set
+    ("guardrails-alb-drop-invalid-headers", "web-alb", M),
+    ("guardrails-dynamodb-deletion-protection", "sessions", M),
+    ("guardrails-ec2-imdsv2", "bastion", M),
+    ("guardrails-ecr-repository-immutable-tags", "app-images", M),
+    ("guardrails-ecr-repository-scan-on-push", "app-images", M),
+    ("guardrails-rds-log-exports", "orders-db", M),
+    ("guardrails-secretsmanager-secret-rotation", "api-token", "advisory"),
 }
 
 # Every policy the fixture sets out to break (all but those for services it does not use:
-# ElastiCache, Kinesis, Firehose, ECR encryption, CodeBuild, CodePipeline, EBS volumes).
+# ElastiCache, Kinesis, Firehose, ECR encryption, CodeBuild, CodePipeline, EBS volumes, Lambda,
+# Scheduler; default security groups, subnets, flow-log traffic, container privileges and
+# environment, resource policies and SecureString keys are covered by tests/policies).
 BROKEN_POLICIES = {
     "tagging-aws-required-tags",
     "tagging-aws-environment-tag",
@@ -117,6 +127,13 @@ BROKEN_POLICIES = {
     "guardrails-iam-no-admin-policy",
     "guardrails-iam-no-passrole-wildcard",
     "guardrails-kms-key-rotation",
+    "guardrails-alb-drop-invalid-headers",
+    "guardrails-dynamodb-deletion-protection",
+    "guardrails-ec2-imdsv2",
+    "guardrails-ecr-repository-immutable-tags",
+    "guardrails-ecr-repository-scan-on-push",
+    "guardrails-rds-log-exports",
+    "guardrails-secretsmanager-secret-rotation",
 }
 
 # Resources that break nothing: they guard against false positives.

@@ -1,12 +1,13 @@
 """The guardrails pack's policies (imported by the pack's __main__.py and by the tests)."""
 
-from . import data_protection, iam, network, observability
+from . import data_protection, iam, network, observability, workloads
 
 POLICIES = [
     *network.POLICIES,
     *data_protection.POLICIES,
     *observability.POLICIES,
     *iam.POLICIES,
+    *workloads.POLICIES,
 ]
 
 __all__ = ["POLICIES"]
