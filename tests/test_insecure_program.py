@@ -81,6 +81,7 @@ CORRECT = {
     ("guardrails-ecr-repository-scan-on-push", "app-images", M),
     ("guardrails-rds-log-exports", "orders-db", M),
     ("guardrails-secretsmanager-secret-rotation", "api-token", "advisory"),
+    ("guardrails-cloudfront-waf", "cdn", M),
 }
 
 # Every policy the fixture sets out to break (all but those for services it does not use:
@@ -134,6 +135,7 @@ BROKEN_POLICIES = {
     "guardrails-ecr-repository-scan-on-push",
     "guardrails-rds-log-exports",
     "guardrails-secretsmanager-secret-rotation",
+    "guardrails-cloudfront-waf",
 }
 
 # Resources that break nothing: they guard against false positives.

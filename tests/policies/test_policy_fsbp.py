@@ -228,6 +228,70 @@ CASES = [
         [("kmsKeyArn", DELETE, True)],
         "kmsKeyArn",
     ),
+    (
+        network.CLOUDFRONT_WAF,
+        "aws:cloudfront/distribution:Distribution",
+        {"webAclId": "arn:aws:wafv2:us-east-1:1:global/webacl/w/1", "origins": []},
+        [("webAclId", DELETE, True), ("webAclId", "", True)],
+        "webAclId",
+    ),
+    (
+        network.CLOUDFRONT_OAC,
+        "aws:cloudfront/distribution:Distribution",
+        {
+            "origins": [
+                {
+                    "originId": "s3",
+                    "domainName": "b.s3.amazonaws.com",
+                    "originAccessControlId": "o",
+                },
+                {"originId": "alb", "domainName": "alb", "customOriginConfig": {"httpPort": 80}},
+            ]
+        },
+        [
+            ("origins.0.originAccessControlId", DELETE, True),
+            ("origins.0.s3OriginConfig", {"originAccessIdentity": "oai"}, False),  # still has OAC
+            ("origins", DELETE, False),
+        ],
+        "origins.0.originAccessControlId",
+    ),
+    (
+        workloads.CODEBUILD_NOT_PRIVILEGED,
+        "aws:codebuild/project:Project",
+        {"environment": {"image": "aws/codebuild/standard:7.0", "privilegedMode": False}},
+        [("environment.privilegedMode", True, True), ("environment.privilegedMode", DELETE, False)],
+        "environment.privilegedMode",
+    ),
+    (
+        workloads.ACM_TRANSPARENCY,
+        "aws:acm/certificate:Certificate",
+        {
+            "domainName": "example.com",
+            "options": {"certificateTransparencyLoggingPreference": "ENABLED"},
+        },
+        [
+            ("options.certificateTransparencyLoggingPreference", "DISABLED", True),
+            ("options", DELETE, False),  # the default is ENABLED
+        ],
+        "options.certificateTransparencyLoggingPreference",
+    ),
+    (
+        at_rest.FIREHOSE_CMK,
+        "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream",
+        {
+            "serverSideEncryption": {
+                "enabled": True,
+                "keyType": "CUSTOMER_MANAGED_CMK",
+                "keyArn": KEY,
+            }
+        },
+        [
+            ("serverSideEncryption.keyType", "AWS_OWNED_CMK", True),
+            ("serverSideEncryption.keyType", DELETE, True),  # default AWS_OWNED_CMK
+            ("serverSideEncryption.enabled", False, False),  # the SSE policy reports that
+        ],
+        "serverSideEncryption.keyType",
+    ),
 ]
 
 COMPLIANT = [pytest.param(p, t, props, id=f"{p.name}:{t}") for p, t, props, _, _ in CASES]

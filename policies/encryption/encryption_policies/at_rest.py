@@ -469,3 +469,23 @@ SCHEDULER_SCHEDULE_CMK = resource_policy(
 )
 
 POLICIES += [ELASTICACHE_CMK, SSM_PARAMETER_CMK, LAMBDA_ENVIRONMENT_CMK, SCHEDULER_SCHEDULE_CMK]
+
+
+def _check_firehose_key(props, args, cfg):
+    sse = get(props, "serverSideEncryption")
+    if flag(get(sse, "enabled")) and get(sse, "keyType", default="AWS_OWNED_CMK") != (
+        "CUSTOMER_MANAGED_CMK"
+    ):
+        yield f"{_label(args)} encrypts with an AWS owned key; use keyType CUSTOMER_MANAGED_CMK."
+
+
+FIREHOSE_CMK = resource_policy(
+    "encryption-firehose-delivery-stream-cmk",
+    "Firehose server-side encryption uses a customer managed KMS key, not an AWS owned one.",
+    types=["aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"],
+    check=_check_firehose_key,
+    severity=Severity.MEDIUM,
+    remediation="Set server_side_encryption.key_type='CUSTOMER_MANAGED_CMK' and key_arn.",
+)
+
+POLICIES += [FIREHOSE_CMK]

@@ -289,3 +289,49 @@ POLICIES += [
     IMDSV2,
     ALB_DROP_INVALID_HEADERS,
 ]
+
+DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+
+
+def _check_distribution_waf(props, args, cfg):
+    if not get(props, "webAclId"):
+        yield f"{_label(args)} has no web ACL (webAclId)."
+
+
+CLOUDFRONT_WAF = resource_policy(
+    "guardrails-cloudfront-waf",
+    "CloudFront distributions are protected by a WAF web ACL.",
+    types=[DISTRIBUTION],
+    check=_check_distribution_waf,
+    controls=("CloudFront.6",),
+    severity=Severity.MEDIUM,
+    remediation="Set web_acl_id to the ARN of a CLOUDFRONT-scope aws.wafv2.WebAcl (us-east-1).",
+)
+
+
+def _check_origin_access_control(props, args, cfg):
+    for origin in items(get(props, "origins")):
+        if get(origin, "customOriginConfig") is not None or get(origin, "vpcOriginConfig"):
+            continue
+        if not get(origin, "originAccessControlId"):
+            yield (
+                f"{_label(args)} origin {get(origin, 'originId')} reaches S3 without origin "
+                "access control (originAccessControlId)."
+            )
+
+
+CLOUDFRONT_OAC = resource_policy(
+    "guardrails-cloudfront-s3-origin-access-control",
+    "CloudFront reaches S3 origins through origin access control, not a legacy identity or a "
+    "public bucket.",
+    types=[DISTRIBUTION],
+    check=_check_origin_access_control,
+    controls=("CloudFront.13",),
+    severity=Severity.MEDIUM,
+    remediation=(
+        "Create an aws.cloudfront.OriginAccessControl (signing 'always', sigv4) and set "
+        "origin_access_control_id on every S3 origin; grant it in the bucket policy."
+    ),
+)
+
+POLICIES += [CLOUDFRONT_WAF, CLOUDFRONT_OAC]

@@ -145,3 +145,42 @@ POLICIES = [
     ECR_IMMUTABLE_TAGS,
     SECRET_ROTATED,
 ]
+
+
+def _check_codebuild_privileged(props, args, cfg):
+    if flag(get(props, "environment", "privilegedMode")):
+        yield f"{_label(args)} builds in privileged mode (root on the build host)."
+
+
+CODEBUILD_NOT_PRIVILEGED = resource_policy(
+    "guardrails-codebuild-not-privileged",
+    "CodeBuild projects do not run in privileged mode.",
+    types=["aws:codebuild/project:Project"],
+    check=_check_codebuild_privileged,
+    controls=("CodeBuild.5",),
+    severity=Severity.MEDIUM,
+    remediation=(
+        "Leave environment.privileged_mode unset; a project that builds Docker images needs it "
+        "and takes an exception with that reason."
+    ),
+    level=EnforcementLevel.ADVISORY,
+)
+
+
+def _check_certificate_transparency(props, args, cfg):
+    preference = get(props, "options", "certificateTransparencyLoggingPreference")
+    if preference == "DISABLED":
+        yield f"{_label(args)} is not logged to certificate transparency logs."
+
+
+ACM_TRANSPARENCY = resource_policy(
+    "guardrails-acm-certificate-transparency-logging",
+    "ACM certificates are logged to public certificate transparency logs (the default), so "
+    "browsers trust them and a mis-issued certificate is visible.",
+    types=["aws:acm/certificate:Certificate"],
+    check=_check_certificate_transparency,
+    severity=Severity.LOW,
+    remediation="Leave options.certificate_transparency_logging_preference unset or 'ENABLED'.",
+)
+
+POLICIES += [CODEBUILD_NOT_PRIVILEGED, ACM_TRANSPARENCY]
