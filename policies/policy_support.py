@@ -8,6 +8,8 @@ own copy and needs nothing outside its directory.
 ``resource_policy`` and ``stack_policy`` build pulumi_policy policies from a small check
 function. They give every policy the same behaviour:
 
+- controls: each policy names the AWS Security Hub controls (FSBP ids such as ``S3.8``, CIS AWS
+  Foundations ids as ``CIS 3.7``) it implements, for the coverage table in the README;
 - parameters: each policy declares its parameters as JSON schemas with a ``default``; the
   engine applies no schema defaults, so the pack merges the configured values over them;
 - exceptions: every policy accepts ``exceptions``: ``{"<resource logical name>": "<reason>"}``;
@@ -17,7 +19,11 @@ function. They give every policy the same behaviour:
   reports the resources it could decide before re-raising the first unknown.
 
 The helpers read props as the engine passes them: mappings and sequences are read-only
-proxies, numbers arrive as floats, and IAM or container documents are JSON strings.
+proxies, numbers arrive as floats, and IAM or container documents are JSON strings. They never
+raise on a value of another shape than expected (a map where a string belongs, a list for a
+map, a number, null): ``text``, ``number``, ``flag``, ``items``, ``strings`` and ``get`` read it
+as absent. A policy that raised would fail the pack's whole Analyze or AnalyzeStack call, and
+with it every other policy's result.
 """
 
 from __future__ import annotations
@@ -25,8 +31,9 @@ from __future__ import annotations
 import copy
 import fnmatch
 import json
+import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, overload
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -72,6 +79,35 @@ def excepted(cfg: Mapping[str, Any], name: str) -> bool:
     return isinstance(reason, str) and bool(reason.strip())
 
 
+class ResourcePolicy(ResourceValidationPolicy):
+    """A resource policy that also says which resource types it checks (None: every type)."""
+
+    def __init__(
+        self, *, types: tuple[str, ...] | None, controls: tuple[str, ...], **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.types = types
+        self.controls = controls
+
+
+class StackPolicy(StackValidationPolicy):
+    """A stack policy that also says which resource types it reports on (``types``) and which
+    others it reads (``reads``)."""
+
+    def __init__(
+        self,
+        *,
+        types: tuple[str, ...],
+        reads: tuple[str, ...],
+        controls: tuple[str, ...],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.types = types
+        self.reads = reads
+        self.controls = controls
+
+
 def resource_policy(
     name: str,
     description: str,
@@ -82,6 +118,7 @@ def resource_policy(
     remediation: str,
     params: Mapping[str, dict[str, Any]] | None = None,
     level: EnforcementLevel = EnforcementLevel.MANDATORY,
+    controls: Iterable[str] = (),
 ) -> ResourceValidationPolicy:
     """A policy run on each resource of ``types`` (every resource when None)."""
     wanted = frozenset(types) if types is not None else None
@@ -95,7 +132,9 @@ def resource_policy(
         for message in check(args.props, args, cfg):
             report(message, None)
 
-    return ResourceValidationPolicy(
+    return ResourcePolicy(
+        types=tuple(sorted(wanted)) if wanted is not None else None,
+        controls=tuple(controls),
         name=name,
         description=description,
         validate=validate,
@@ -111,18 +150,22 @@ def stack_policy(
     description: str,
     *,
     subjects: Iterable[str],
+    reads: Iterable[str],
     check: StackCheck,
     severity: Severity,
     remediation: str,
     params: Mapping[str, dict[str, Any]] | None = None,
     level: EnforcementLevel = EnforcementLevel.MANDATORY,
+    controls: Iterable[str] = (),
 ) -> StackValidationPolicy:
-    """A policy run once per stack on each resource of ``subjects``, with the whole stack."""
+    """A policy run once per stack on each resource of ``subjects``, with the stack's resources
+    of ``subjects`` and ``reads`` (the only ones its check sees)."""
     wanted = tuple(subjects)
+    visible = frozenset(wanted) | frozenset(reads)
 
     def validate(args: StackValidationArgs, report: ReportViolation) -> None:
         cfg = settings(params, args.get_config())
-        stack = Stack(args.resources)
+        stack = Stack([r for r in args.resources if r.resource_type in visible])
         unknown: UnknownValueError | None = None
         for subject in stack.of_type(*wanted):
             if excepted(cfg, subject.name):
@@ -135,7 +178,10 @@ def stack_policy(
         if unknown is not None:
             raise unknown
 
-    return StackValidationPolicy(
+    return StackPolicy(
+        types=wanted,
+        reads=tuple(sorted(visible - frozenset(wanted))),
+        controls=tuple(controls),
         name=name,
         description=description,
         validate=validate,
@@ -167,7 +213,10 @@ class Stack:
         found = []
         for resource in self.of_type(*types):
             deps = resource.property_dependencies.get(prop) or []
-            if any(dep.urn == target.urn for dep in deps) or peek(resource.props, prop) in values:
+            value = peek(resource.props, prop)
+            if any(dep.urn == target.urn for dep in deps) or (
+                isinstance(value, str) and value in values
+            ):
                 found.append(resource)
         return found
 
@@ -214,6 +263,15 @@ def items(value: Any) -> list[Any]:
     return list(value) if is_list(value) else []
 
 
+@overload
+def text(value: Any) -> str | None: ...
+@overload
+def text(value: Any, default: str) -> str: ...
+def text(value: Any, default: str | None = None) -> str | None:
+    """A string input; ``default`` when absent or of another shape."""
+    return value if isinstance(value, str) else default
+
+
 def strings(value: Any) -> list[str]:
     """A string or a list of strings (as IAM documents allow) as a list."""
     if isinstance(value, str):
@@ -222,13 +280,14 @@ def strings(value: Any) -> list[str]:
 
 
 def number(value: Any, default: float | None = None) -> float | None:
-    """A number (the engine passes floats); ``default`` when absent or not numeric."""
+    """A finite number (the engine passes floats); ``default`` when absent or not numeric."""
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         return default
     try:
-        return float(value)
+        result = float(value)
     except ValueError:
         return default
+    return result if math.isfinite(result) else default
 
 
 def flag(value: Any, default: bool = False) -> bool:

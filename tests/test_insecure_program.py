@@ -78,10 +78,19 @@ CORRECT = {
     ("guardrails-alb-deletion-protection", "web-alb", M),
     ("guardrails-cloudfront-waf", "cdn", M),
     ("guardrails-cloudfront-hsts", "cdn", M),
+    # FSBP controls beyond the first set
+    ("guardrails-dynamodb-deletion-protection", "sessions", M),
+    ("guardrails-ec2-imdsv2", "bastion", M),
+    ("guardrails-ecr-repository-immutable-tags", "app-images", M),
+    ("guardrails-ecr-repository-scan-on-push", "app-images", M),
+    ("guardrails-rds-log-exports", "orders-db", M),
+    ("guardrails-secretsmanager-secret-rotation", "api-token", M),
 }
 
 # Every policy the fixture sets out to break (all but those for services it does not use:
-# ElastiCache, Kinesis, Firehose, ECR encryption, CodeBuild, CodePipeline, EBS volumes).
+# ElastiCache, Kinesis, Firehose, ECR encryption, CodeBuild, CodePipeline, EBS volumes, Lambda,
+# Scheduler; default security groups, subnets, flow-log traffic, container privileges and
+# environment, resource policies and SecureString keys are covered by tests/policies).
 BROKEN_POLICIES = {
     "tagging-aws-required-tags",
     "tagging-aws-environment-tag",
@@ -126,6 +135,12 @@ BROKEN_POLICIES = {
     "guardrails-alb-deletion-protection",
     "guardrails-cloudfront-waf",
     "guardrails-cloudfront-hsts",
+    "guardrails-dynamodb-deletion-protection",
+    "guardrails-ec2-imdsv2",
+    "guardrails-ecr-repository-immutable-tags",
+    "guardrails-ecr-repository-scan-on-push",
+    "guardrails-rds-log-exports",
+    "guardrails-secretsmanager-secret-rotation",
 }
 
 # Resources that break nothing: they guard against false positives.

@@ -7,9 +7,9 @@ provisioned Aurora cluster, ``atRestEncryptionEnabled`` false for Redis and true
 
 from __future__ import annotations
 
-from pulumi_policy import Severity
+from pulumi_policy import EnforcementLevel, Severity
 
-from policy_support import flag, get, items, matches, resource_policy, stack_policy
+from policy_support import flag, get, items, matches, resource_policy, stack_policy, text
 
 RDS_CLUSTER = "aws:rds/cluster:Cluster"
 RDS_CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
@@ -50,7 +50,7 @@ def _check_bucket_sse(bucket, stack, cfg):
         yield f"default encryption is {algorithms or 'unset'}; expected one of {allowed}."
         return
     for by_default in defaults:
-        algorithm = get(by_default, "sseAlgorithm", default="")
+        algorithm = text(get(by_default, "sseAlgorithm"), default="")
         if algorithm.startswith("aws:kms") and not get(by_default, "kmsMasterKeyId"):
             yield f"SSE-KMS without kmsMasterKeyId uses the AWS managed aws/s3 key; use {CMK}."
 
@@ -60,7 +60,9 @@ S3_BUCKET_SSE = stack_policy(
     "Every S3 bucket has a server-side encryption configuration with KMS (a customer managed "
     "key); SSE-S3 only for buckets whose writer cannot use KMS (ALB access logs).",
     subjects=BUCKET_TYPES,
+    reads=SSE_TYPES,
     check=_check_bucket_sse,
+    controls=("S3.17",),
     severity=Severity.HIGH,
     remediation=(
         "Add an aws.s3.BucketServerSideEncryptionConfiguration for the bucket with "
@@ -102,6 +104,7 @@ RDS_STORAGE = resource_policy(
     "RDS and Aurora storage is encrypted with a customer managed KMS key.",
     types=[RDS_CLUSTER, RDS_INSTANCE],
     check=_check_rds_storage,
+    controls=("RDS.3", "RDS.27"),
     severity=Severity.HIGH,
     remediation="Set storage_encrypted=True and kms_key_id to the stack's data key.",
 )
@@ -141,6 +144,7 @@ ELASTICACHE_AT_REST = resource_policy(
     "ElastiCache replication groups encrypt data at rest.",
     types=[REPLICATION_GROUP, CACHE_CLUSTER],
     check=_check_cache_at_rest,
+    controls=("ElastiCache.4",),
     severity=Severity.HIGH,
     remediation=(
         "Use an aws.elasticache.ReplicationGroup (or ServerlessCache) with "
@@ -179,6 +183,7 @@ EBS_VOLUME = resource_policy(
     "EBS volumes are encrypted.",
     types=["aws:ebs/volume:Volume"],
     check=_check_volume,
+    controls=("EC2.3",),
     severity=Severity.HIGH,
     remediation="Set encrypted=True (and kms_key_id to the stack's key).",
 )
@@ -197,6 +202,7 @@ EC2_INSTANCE_VOLUMES = resource_policy(
     "EC2 instances encrypt their root and attached EBS volumes.",
     types=["aws:ec2/instance:Instance"],
     check=_check_instance_volumes,
+    controls=("EC2.3",),
     severity=Severity.HIGH,
     remediation="Set root_block_device={'encrypted': True, ...} and encrypted on every device.",
 )
@@ -217,6 +223,7 @@ SNS_TOPIC = resource_policy(
     "SNS topics are encrypted with KMS.",
     types=["aws:sns/topic:Topic"],
     check=_require("kmsMasterKeyId", "messages are stored unencrypted"),
+    controls=("SNS.1",),
     severity=Severity.MEDIUM,
     remediation="Set kms_master_key_id to the stack's key (its policy must allow the publishers).",
 )
@@ -234,6 +241,7 @@ SQS_QUEUE = resource_policy(
     "SQS queues use server-side encryption (KMS, or SQS managed SSE, AWS's default).",
     types=["aws:sqs/queue:Queue"],
     check=_check_queue,
+    controls=("SQS.1",),
     severity=Severity.MEDIUM,
     remediation="Set kms_master_key_id, or leave sqs_managed_sse_enabled at its default (true).",
 )
@@ -261,6 +269,7 @@ KINESIS_STREAM = resource_policy(
     "Kinesis data streams are encrypted with KMS.",
     types=["aws:kinesis/stream:Stream"],
     check=_check_kinesis_stream,
+    controls=("Kinesis.1",),
     severity=Severity.MEDIUM,
     remediation="Set encryption_type='KMS' and kms_key_id.",
 )
@@ -278,6 +287,7 @@ FIREHOSE_STREAM = resource_policy(
     "Direct-put Firehose delivery streams use server-side encryption.",
     types=["aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"],
     check=_check_firehose,
+    controls=("DataFirehose.1",),
     severity=Severity.MEDIUM,
     remediation=(
         "Set server_side_encryption={'enabled': True, 'key_type': 'CUSTOMER_MANAGED_CMK', "
@@ -393,3 +403,89 @@ POLICIES = [
     SECRET,
     SSM_PARAMETER,
 ]
+
+
+def _check_cache_cmk(props, args, cfg):
+    valkey = get(props, "engine", default="redis") == "valkey"
+    if flag(get(props, "atRestEncryptionEnabled"), default=valkey) and not get(props, "kmsKeyId"):
+        yield f"{_label(args)} encrypts at rest with the service's key; set kmsKeyId to {CMK}."
+
+
+ELASTICACHE_CMK = resource_policy(
+    "encryption-elasticache-cmk",
+    "ElastiCache replication groups encrypt at rest with a customer managed KMS key.",
+    types=[REPLICATION_GROUP],
+    check=_check_cache_cmk,
+    severity=Severity.MEDIUM,
+    remediation="Set kms_key_id to the stack's data key.",
+)
+
+
+def _check_parameter_cmk(props, args, cfg):
+    if get(props, "type") == "SecureString" and not get(props, "keyId"):
+        yield f"{_label(args)} uses the AWS managed aws/ssm key; set keyId to {CMK}."
+
+
+SSM_PARAMETER_CMK = resource_policy(
+    "encryption-ssm-parameter-cmk",
+    "SSM SecureString parameters are encrypted with a customer managed KMS key.",
+    types=["aws:ssm/parameter:Parameter"],
+    check=_check_parameter_cmk,
+    severity=Severity.MEDIUM,
+    remediation="Set key_id to the stack's secrets key.",
+)
+
+
+def _check_lambda_environment(props, args, cfg):
+    if get(props, "environment", "variables") and not get(props, "kmsKeyArn"):
+        yield f"{_label(args)} environment uses the AWS managed aws/lambda key; set kmsKeyArn."
+
+
+LAMBDA_ENVIRONMENT_CMK = resource_policy(
+    "encryption-lambda-environment-cmk",
+    "Lambda functions with environment variables encrypt them with a customer managed KMS key.",
+    types=["aws:lambda/function:Function"],
+    check=_check_lambda_environment,
+    severity=Severity.MEDIUM,
+    remediation="Set kms_key_arn to the stack's secrets key (and keep secrets out of variables).",
+)
+
+
+def _check_schedule(props, args, cfg):
+    if not get(props, "kmsKeyArn"):
+        yield f"{_label(args)} keeps its target input under an AWS owned key; set kmsKeyArn."
+
+
+SCHEDULER_SCHEDULE_CMK = resource_policy(
+    "encryption-scheduler-schedule-cmk",
+    "EventBridge Scheduler schedules encrypt their target input with a customer managed KMS key.",
+    types=["aws:scheduler/schedule:Schedule"],
+    check=_check_schedule,
+    severity=Severity.LOW,
+    remediation=(
+        "Set kms_key_arn to the stack's key; its key policy must allow scheduler.amazonaws.com."
+    ),
+    level=EnforcementLevel.ADVISORY,
+)
+
+POLICIES += [ELASTICACHE_CMK, SSM_PARAMETER_CMK, LAMBDA_ENVIRONMENT_CMK, SCHEDULER_SCHEDULE_CMK]
+
+
+def _check_firehose_key(props, args, cfg):
+    sse = get(props, "serverSideEncryption")
+    if flag(get(sse, "enabled")) and get(sse, "keyType", default="AWS_OWNED_CMK") != (
+        "CUSTOMER_MANAGED_CMK"
+    ):
+        yield f"{_label(args)} encrypts with an AWS owned key; use keyType CUSTOMER_MANAGED_CMK."
+
+
+FIREHOSE_CMK = resource_policy(
+    "encryption-firehose-delivery-stream-cmk",
+    "Firehose server-side encryption uses a customer managed KMS key, not an AWS owned one.",
+    types=["aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"],
+    check=_check_firehose_key,
+    severity=Severity.MEDIUM,
+    remediation="Set server_side_encryption.key_type='CUSTOMER_MANAGED_CMK' and key_arn.",
+)
+
+POLICIES += [FIREHOSE_CMK]

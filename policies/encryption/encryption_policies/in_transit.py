@@ -36,6 +36,7 @@ LISTENER_TLS_POLICY = resource_policy(
     "HTTPS and TLS load balancer listeners use an allowlisted TLS 1.2+ security policy.",
     types=LISTENER_TYPES,
     check=_check_listener_tls,
+    controls=("ELB.17",),
     severity=Severity.HIGH,
     remediation="Set ssl_policy='ELBSecurityPolicy-TLS13-1-2-2021-06' (or another allowed one).",
     params={
@@ -73,6 +74,7 @@ LISTENER_HTTP_REDIRECT = resource_policy(
     "Plain HTTP load balancer listeners only redirect to HTTPS.",
     types=LISTENER_TYPES,
     check=_check_listener_redirect,
+    controls=("ELB.1",),
     severity=Severity.HIGH,
     remediation=(
         "Give the port 80 listener one default action: type 'redirect' with "
@@ -104,6 +106,7 @@ CLOUDFRONT_VIEWER_TLS = resource_policy(
     "allowlisted minimum TLS version.",
     types=[DISTRIBUTION],
     check=_check_viewer_tls,
+    controls=("CloudFront.3",),
     severity=Severity.HIGH,
     remediation=(
         "Set viewer_protocol_policy='redirect-to-https' on every behaviour and "
@@ -139,6 +142,7 @@ CLOUDFRONT_ORIGIN_TLS = resource_policy(
     "CloudFront reaches custom origins over HTTPS with TLS 1.2 only.",
     types=[DISTRIBUTION],
     check=_check_origin_tls,
+    controls=("CloudFront.9", "CloudFront.10"),
     severity=Severity.HIGH,
     remediation=(
         "Set custom_origin_config={'origin_protocol_policy': 'https-only', "
@@ -161,6 +165,7 @@ ELASTICACHE_IN_TRANSIT = resource_policy(
     "ElastiCache requires TLS from clients.",
     types=[REPLICATION_GROUP, CACHE_CLUSTER],
     check=_check_cache_transit,
+    controls=("ElastiCache.5",),
     severity=Severity.HIGH,
     remediation="Set transit_encryption_enabled=True (and transit_encryption_mode 'required').",
 )
@@ -201,7 +206,9 @@ S3_SECURE_TRANSPORT = stack_policy(
     "Every S3 bucket has a bucket policy that denies requests made without TLS "
     "(aws:SecureTransport false).",
     subjects=BUCKET_TYPES,
+    reads=[BUCKET_POLICY],
     check=_check_secure_transport,
+    controls=("S3.5",),
     severity=Severity.HIGH,
     remediation=(
         "Add an aws.s3.BucketPolicy with a statement {Effect: Deny, Principal: '*', Action: "

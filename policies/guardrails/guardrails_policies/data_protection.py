@@ -48,6 +48,7 @@ RDS_DELETION_PROTECTION = resource_policy(
     "Databases have deletion protection on.",
     types=DATABASES,
     check=_check_deletion_protection,
+    controls=("RDS.7", "RDS.8"),
     severity=Severity.HIGH,
     remediation="Set deletion_protection=True (from the stack config of the prd tier).",
     level=ADVISORY,
@@ -86,6 +87,7 @@ RDS_BACKUP_RETENTION = resource_policy(
     "Databases keep automated backups for at least the configured number of days.",
     types=DATABASES,
     check=_check_backup_retention,
+    controls=("RDS.11",),
     severity=Severity.HIGH,
     remediation="Set backup_retention_period to at least minimumDays (7 by default).",
     params={
@@ -111,6 +113,7 @@ DYNAMODB_PITR = resource_policy(
     "DynamoDB tables have point-in-time recovery on.",
     types=["aws:dynamodb/table:Table"],
     check=_check_pitr,
+    controls=("DynamoDB.2",),
     severity=Severity.HIGH,
     remediation="Set point_in_time_recovery={'enabled': True}.",
     level=ADVISORY,
@@ -131,7 +134,9 @@ S3_VERSIONING = stack_policy(
     "Every data bucket has versioning enabled; log buckets (logical name matching "
     "logBucketPatterns, by default '*-logs') are exempt.",
     subjects=BUCKET_TYPES,
+    reads=VERSIONING_TYPES,
     check=_check_versioning,
+    controls=("S3.14",),
     severity=Severity.MEDIUM,
     remediation=(
         "Add an aws.s3.BucketVersioning with versioning_configuration={'status': 'Enabled'} "
@@ -187,3 +192,22 @@ POLICIES = [
     S3_VERSIONING,
     STATEFUL_PROTECT,
 ]
+
+
+def _check_table_deletion_protection(props, args, cfg):
+    if not flag(get(props, "deletionProtectionEnabled")):
+        yield f"{_label(args)} has deletionProtectionEnabled off (the default)."
+
+
+DYNAMODB_DELETION_PROTECTION = resource_policy(
+    "guardrails-dynamodb-deletion-protection",
+    "DynamoDB tables have deletion protection on.",
+    types=["aws:dynamodb/table:Table"],
+    check=_check_table_deletion_protection,
+    controls=("DynamoDB.6",),
+    severity=Severity.HIGH,
+    remediation="Set deletion_protection_enabled=True (from the stack config of the prd tier).",
+    level=ADVISORY,
+)
+
+POLICIES += [DYNAMODB_DELETION_PROTECTION]

@@ -36,6 +36,7 @@ ALB_DROP_INVALID_HEADERS = resource_policy(
     "Application load balancers drop HTTP headers with invalid fields.",
     types=LOAD_BALANCERS,
     check=_check_invalid_headers,
+    controls=("ELB.4",),
     severity=Severity.MEDIUM,
     remediation="Set drop_invalid_header_fields=True.",
 )
@@ -51,6 +52,7 @@ ALB_DELETION_PROTECTION = resource_policy(
     "Application load balancers have deletion protection on (mandatory in prd).",
     types=LOAD_BALANCERS,
     check=_check_alb_deletion_protection,
+    controls=("ELB.6",),
     severity=Severity.MEDIUM,
     remediation="Set enable_deletion_protection=True (edge.deletionProtection, on in prd).",
     level=EnforcementLevel.ADVISORY,
@@ -67,6 +69,7 @@ CLOUDFRONT_WAF = resource_policy(
     "CloudFront distributions are protected by a WAFv2 web ACL.",
     types=[DISTRIBUTION],
     check=_check_web_acl,
+    controls=("CloudFront.6",),
     severity=Severity.HIGH,
     remediation="Set web_acl_id=<CLOUDFRONT-scope aws.wafv2.WebAcl arn (us-east-1)>.",
 )
@@ -92,6 +95,7 @@ CLOUDFRONT_S3_OAC = resource_policy(
     "CloudFront reaches S3 origins through origin access control (not OAI, not public).",
     types=[DISTRIBUTION],
     check=_check_oac,
+    controls=("CloudFront.13",),
     severity=Severity.HIGH,
     remediation=(
         "Add an aws.cloudfront.OriginAccessControl (s3, always, sigv4), set the origin's "
@@ -134,6 +138,7 @@ CLOUDFRONT_HSTS = stack_policy(
     "guardrails-cloudfront-hsts",
     "Every CloudFront behaviour has a response headers policy that sends HSTS.",
     subjects=[DISTRIBUTION],
+    reads=[RESPONSE_HEADERS_POLICY],
     check=_check_hsts,
     severity=Severity.MEDIUM,
     remediation=(

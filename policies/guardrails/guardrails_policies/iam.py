@@ -1,12 +1,14 @@
-"""IAM and KMS: no administrator grants, no iam:PassRole on every role, key rotation on."""
+"""IAM and KMS: no administrator grants, no iam:PassRole on every role, key rotation on, no
+resource policy that admits anyone without a condition."""
 
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Mapping
 
 from pulumi_policy import Severity
 
-from policy_support import flag, get, items, resource_policy, statements, strings
+from policy_support import flag, get, items, resource_policy, statements, strings, text
 
 ROLE = "aws:iam/role:Role"
 POLICY_DOCUMENT_TYPES = [
@@ -81,6 +83,7 @@ IAM_NO_ADMIN = resource_policy(
     types=POLICY_DOCUMENT_TYPES + ATTACHMENT_TYPES,
     check=_check_admin,
     params={"adminManagedPolicies": ADMIN_MANAGED_POLICIES},
+    controls=("IAM.1", "CIS 1.16"),
     severity=Severity.CRITICAL,
     remediation="Grant the specific actions the workload calls, on the stack's resource ARNs.",
 )
@@ -124,8 +127,55 @@ KMS_KEY_ROTATION = resource_policy(
     "Symmetric KMS keys rotate automatically.",
     types=["aws:kms/key:Key"],
     check=_check_rotation,
+    controls=("KMS.4", "CIS 3.6"),
     severity=Severity.MEDIUM,
     remediation="Set enable_key_rotation=True.",
 )
 
-POLICIES = [IAM_NO_ADMIN, IAM_NO_PASS_ROLE_WILDCARD, KMS_KEY_ROTATION]
+# Resource policies: the type and the property that holds the document.
+RESOURCE_POLICY_DOCUMENTS = {
+    "aws:kms/key:Key": "policy",
+    "aws:sqs/queue:Queue": "policy",
+    "aws:sqs/queuePolicy:QueuePolicy": "policy",
+    "aws:sns/topic:Topic": "policy",
+    "aws:sns/topicPolicy:TopicPolicy": "policy",
+    "aws:s3/bucketPolicy:BucketPolicy": "policy",
+    "aws:ecr/repositoryPolicy:RepositoryPolicy": "policy",
+    ROLE: "assumeRolePolicy",
+}
+LAMBDA_PERMISSION = "aws:lambda/permission:Permission"
+LAMBDA_SCOPES = ("sourceArn", "sourceAccount", "principalOrgId")
+
+
+def _admits_anyone(principal) -> bool:
+    if isinstance(principal, Mapping):
+        return "*" in strings(get(principal, "AWS"))
+    return "*" in strings(principal)
+
+
+def _check_any_principal(props, args, cfg):
+    if args.resource_type == LAMBDA_PERMISSION:
+        if text(get(props, "principal")) == "*" and not any(get(props, k) for k in LAMBDA_SCOPES):
+            yield f"{_label(args)} lets anyone invoke the function (principal '*', no source)."
+        return
+    for statement in statements(get(props, RESOURCE_POLICY_DOCUMENTS[args.resource_type])):
+        anyone = _admits_anyone(get(statement, "Principal"))
+        if _allows(statement) and anyone and not get(statement, "Condition"):
+            yield f"{_label(args)} allows Principal '*' with no Condition."
+
+
+NO_PUBLIC_RESOURCE_POLICY = resource_policy(
+    "guardrails-iam-no-public-resource-policy",
+    "No resource policy (KMS key, SQS queue, SNS topic, S3 bucket, ECR repository, role trust, "
+    "Lambda permission) allows any principal without a condition.",
+    types=[*RESOURCE_POLICY_DOCUMENTS, LAMBDA_PERMISSION],
+    check=_check_any_principal,
+    controls=("KMS.5", "SQS.3", "SNS.4", "S3.2", "S3.3", "Lambda.1"),
+    severity=Severity.CRITICAL,
+    remediation=(
+        "Name the principals (accounts, roles, service principals), or scope '*' with a "
+        "Condition such as aws:SourceArn, aws:SourceAccount or aws:PrincipalOrgID."
+    ),
+)
+
+POLICIES = [IAM_NO_ADMIN, IAM_NO_PASS_ROLE_WILDCARD, KMS_KEY_ROTATION, NO_PUBLIC_RESOURCE_POLICY]

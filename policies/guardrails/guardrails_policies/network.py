@@ -14,7 +14,17 @@ from __future__ import annotations
 
 from pulumi_policy import Severity
 
-from policy_support import flag, get, items, matches, number, resource_policy, stack_policy, strings
+from policy_support import (
+    flag,
+    get,
+    items,
+    matches,
+    number,
+    resource_policy,
+    stack_policy,
+    strings,
+    text,
+)
 
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
@@ -34,7 +44,7 @@ def _open_sources(rule, resource_type: str) -> list[str]:
         cidrs = [get(rule, "cidrIpv4"), get(rule, "cidrIpv6")]
     else:
         cidrs = strings(get(rule, "cidrBlocks")) + strings(get(rule, "ipv6CidrBlocks"))
-    return [c for c in cidrs if c in OPEN_CIDRS]
+    return [c for c in map(text, cidrs) if c in OPEN_CIDRS]
 
 
 def _describe(rule, resource_type: str) -> tuple[str, float | None, float | None]:
@@ -85,7 +95,9 @@ SECURITY_GROUP_PUBLIC_INGRESS = stack_policy(
     "No security group admits 0.0.0.0/0 or ::/0, except TCP 80/443 on the load balancer's "
     "group (inline ingress, SecurityGroupRule and SecurityGroupIngressRule alike).",
     subjects=[SECURITY_GROUP, SECURITY_GROUP_RULE, INGRESS_RULE],
+    reads=[],
     check=_check_public_ingress,
+    controls=("EC2.18", "EC2.19", "CIS 5.2", "CIS 5.3"),
     severity=Severity.CRITICAL,
     remediation=(
         "Use a security-group reference (the ALB's group, the app's group) or a known CIDR as "
@@ -122,6 +134,7 @@ RDS_PUBLIC = resource_policy(
     "RDS instances and Aurora cluster instances are not publicly accessible.",
     types=["aws:rds/instance:Instance", "aws:rds/clusterInstance:ClusterInstance"],
     check=_check_rds_public,
+    controls=("RDS.2",),
     severity=Severity.CRITICAL,
     remediation="Set publicly_accessible=False (the default) and place it in the data subnets.",
 )
@@ -140,6 +153,7 @@ EC2_PUBLIC_IP = resource_policy(
     "EC2 instances have no public IP address (operators use Session Manager).",
     types=["aws:ec2/instance:Instance"],
     check=_check_instance_public_ip,
+    controls=("EC2.9",),
     severity=Severity.HIGH,
     remediation="Set associate_public_ip_address=False and use a private subnet.",
 )
@@ -155,6 +169,7 @@ ECS_PUBLIC_IP = resource_policy(
     "ECS services do not assign public IP addresses to their tasks.",
     types=["aws:ecs/service:Service"],
     check=_check_service_public_ip,
+    controls=("ECS.2",),
     severity=Severity.HIGH,
     remediation="Set network_configuration.assign_public_ip=False; reach AWS through endpoints.",
 )
@@ -175,7 +190,9 @@ S3_PUBLIC_ACCESS_BLOCK = stack_policy(
     "guardrails-s3-bucket-public-access-block",
     "Every S3 bucket has a public access block with all four settings on.",
     subjects=BUCKET_TYPES,
+    reads=[PUBLIC_ACCESS_BLOCK],
     check=_check_public_access_block,
+    controls=("S3.8", "CIS 2.1.4"),
     severity=Severity.CRITICAL,
     remediation=(
         "Add an aws.s3.BucketPublicAccessBlock for the bucket with block_public_acls, "
@@ -191,3 +208,67 @@ POLICIES = [
     ECS_PUBLIC_IP,
     S3_PUBLIC_ACCESS_BLOCK,
 ]
+
+
+def _check_default_group(props, args, cfg):
+    rules = items(get(props, "ingress")) + items(get(props, "egress"))
+    if rules:
+        yield f"{_label(args)} keeps {len(rules)} rule(s); the default group should have none."
+
+
+DEFAULT_SECURITY_GROUP_NO_RULES = resource_policy(
+    "guardrails-ec2-default-security-group-no-rules",
+    "The VPC's default security group allows no traffic (no ingress, no egress rules).",
+    types=["aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"],
+    check=_check_default_group,
+    controls=("EC2.2", "CIS 5.4"),
+    severity=Severity.HIGH,
+    remediation=(
+        "Declare aws.ec2.DefaultSecurityGroup with no ingress and no egress, which removes its "
+        "rules; give every resource a security group of its own."
+    ),
+)
+
+
+def _check_subnet_public_ip(props, args, cfg):
+    if flag(get(props, "mapPublicIpOnLaunch")):
+        yield f"{_label(args)} assigns a public IP to everything launched in it."
+
+
+SUBNET_NO_PUBLIC_IP = resource_policy(
+    "guardrails-ec2-subnet-no-public-ip-on-launch",
+    "Subnets do not assign public IP addresses on launch (mapPublicIpOnLaunch, false by "
+    "default); load balancers and NAT gateways get theirs explicitly.",
+    types=["aws:ec2/subnet:Subnet"],
+    check=_check_subnet_public_ip,
+    controls=("EC2.15",),
+    severity=Severity.MEDIUM,
+    remediation="Leave map_public_ip_on_launch unset (false), in public subnets too.",
+)
+
+
+def _check_imdsv2(props, args, cfg):
+    options = get(props, "metadataOptions")
+    if get(options, "httpEndpoint") == "disabled":
+        return
+    if get(options, "httpTokens") != "required":
+        yield f"{_label(args)} allows IMDSv1 (metadataOptions.httpTokens is not 'required')."
+
+
+IMDSV2 = resource_policy(
+    "guardrails-ec2-imdsv2",
+    "EC2 instances and launch templates require IMDSv2 (session tokens) for instance metadata.",
+    types=["aws:ec2/instance:Instance", "aws:ec2/launchTemplate:LaunchTemplate"],
+    check=_check_imdsv2,
+    controls=("EC2.8",),
+    severity=Severity.HIGH,
+    remediation="Set metadata_options={'http_tokens': 'required', 'http_endpoint': 'enabled'}.",
+)
+
+
+POLICIES += [
+    DEFAULT_SECURITY_GROUP_NO_RULES,
+    SUBNET_NO_PUBLIC_IP,
+    IMDSV2,
+]
+

@@ -7,7 +7,16 @@ from collections.abc import Mapping
 
 from pulumi_policy import Severity
 
-from policy_support import document, flag, get, items, number, resource_policy, stack_policy
+from policy_support import (
+    document,
+    flag,
+    get,
+    items,
+    number,
+    resource_policy,
+    stack_policy,
+    strings,
+)
 
 LOAD_BALANCERS = ["aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"]
 WEB_ACL = "aws:wafv2/webAcl:WebAcl"
@@ -36,6 +45,7 @@ ALB_ACCESS_LOGS = resource_policy(
     "Application load balancers write access logs to S3.",
     types=LOAD_BALANCERS,
     check=_check_alb_logs,
+    controls=("ELB.5",),
     severity=Severity.MEDIUM,
     remediation=(
         "Set access_logs={'bucket': <log bucket>, 'enabled': True, 'prefix': 'alb'}; the "
@@ -66,7 +76,9 @@ CLOUDFRONT_LOGGING = stack_policy(
     "guardrails-cloudfront-logging",
     "CloudFront distributions write standard access logs (v2 log delivery, or legacy).",
     subjects=[DISTRIBUTION],
+    reads=[LOG_DELIVERY_SOURCE, LOG_DELIVERY],
     check=_check_cloudfront_logs,
+    controls=("CloudFront.5",),
     severity=Severity.MEDIUM,
     remediation=(
         "Add, in us-east-1, an aws.cloudwatch.LogDeliverySource (log_type 'ACCESS_LOGS', "
@@ -85,7 +97,9 @@ WAF_LOGGING = stack_policy(
     "guardrails-wafv2-web-acl-logging",
     "Every WAFv2 web ACL has a logging configuration.",
     subjects=[WEB_ACL],
+    reads=[WEB_ACL_LOGGING],
     check=_check_waf_logging,
+    controls=("WAF.11",),
     severity=Severity.MEDIUM,
     remediation=(
         "Add an aws.wafv2.WebAclLoggingConfiguration with resource_arn=<web acl arn> and a "
@@ -103,7 +117,9 @@ VPC_FLOW_LOGS = stack_policy(
     "guardrails-ec2-vpc-flow-logs",
     "Every VPC has a flow log.",
     subjects=[VPC],
+    reads=[FLOW_LOG],
     check=_check_flow_logs,
+    controls=("EC2.6", "CIS 3.7"),
     severity=Severity.MEDIUM,
     remediation="Add an aws.ec2.FlowLog with vpc_id=<vpc id>, traffic_type 'ALL', to CloudWatch.",
 )
@@ -119,6 +135,7 @@ LOG_GROUP_RETENTION = resource_policy(
     "Every CloudWatch log group has a retention period.",
     types=["aws:cloudwatch/logGroup:LogGroup"],
     check=_check_retention,
+    controls=("CloudWatch.16",),
     severity=Severity.LOW,
     remediation="Set retention_in_days (from the stack config), archive longer through Firehose.",
 )
@@ -136,6 +153,7 @@ ECS_CONTAINER_LOGGING = resource_policy(
     "Every container of an ECS task definition has a log configuration.",
     types=["aws:ecs/taskDefinition:TaskDefinition"],
     check=_check_container_logs,
+    controls=("ECS.9",),
     severity=Severity.MEDIUM,
     remediation=(
         "Give each container logConfiguration={'logDriver': 'awslogs', 'options': "
@@ -159,6 +177,7 @@ ECS_CONTAINER_INSIGHTS = resource_policy(
     "ECS clusters have Container Insights enabled (or enhanced).",
     types=["aws:ecs/cluster:Cluster"],
     check=_check_container_insights,
+    controls=("ECS.12",),
     severity=Severity.LOW,
     remediation="Set settings=[{'name': 'containerInsights', 'value': 'enabled'}].",
 )
@@ -172,3 +191,40 @@ POLICIES = [
     ECS_CONTAINER_LOGGING,
     ECS_CONTAINER_INSIGHTS,
 ]
+
+
+def _check_flow_log_traffic(props, args, cfg):
+    traffic = get(props, "trafficType")
+    if traffic not in ("ALL", "REJECT"):
+        yield f"{_label(args)} captures {traffic or 'no traffic type'}; rejected traffic is lost."
+
+
+FLOW_LOG_REJECT = resource_policy(
+    "guardrails-ec2-flow-log-captures-reject",
+    "Flow logs capture rejected traffic (trafficType ALL or REJECT).",
+    types=[FLOW_LOG],
+    check=_check_flow_log_traffic,
+    controls=("EC2.6",),
+    severity=Severity.LOW,
+    remediation="Set traffic_type='ALL' (the network.flowLogTraffic config).",
+)
+
+
+def _check_rds_log_exports(props, args, cfg):
+    if not strings(get(props, "enabledCloudwatchLogsExports")):
+        yield f"{_label(args)} exports no logs to CloudWatch (enabledCloudwatchLogsExports)."
+
+
+RDS_LOG_EXPORTS = resource_policy(
+    "guardrails-rds-log-exports",
+    "RDS and Aurora databases export their logs to CloudWatch Logs.",
+    types=["aws:rds/cluster:Cluster", "aws:rds/instance:Instance"],
+    check=_check_rds_log_exports,
+    controls=("RDS.9",),
+    severity=Severity.MEDIUM,
+    remediation=(
+        "Set enabled_cloudwatch_logs_exports (postgresql; audit, error and slowquery for MySQL)."
+    ),
+)
+
+POLICIES += [FLOW_LOG_REJECT, RDS_LOG_EXPORTS]

@@ -177,6 +177,7 @@ SFN_RUN_TASK_SCOPED = stack_policy(
     "guardrails-sfn-runtask-scoped",
     "A state machine's role may run only the ECS task families its definition runs.",
     subjects=[STATE_MACHINE],
+    reads=[ROLE, ROLE_POLICY, ATTACHMENT, POLICY],
     check=_check_run_task_scope,
     severity=Severity.HIGH,
     remediation=(
