@@ -11,7 +11,7 @@ from policy_harness import DELETE, UNKNOWN, Res, check_resource, check_stack, mu
 from pulumi_policy.proxy import UnknownValueError
 
 from encryption_policies import at_rest
-from guardrails_policies import data_protection, iam, network, observability, workloads
+from guardrails_policies import data_protection, edge, iam, network, observability, workloads
 
 KEY = "arn:aws:kms:ap-northeast-1:111111111111:key/k"
 
@@ -76,7 +76,7 @@ CASES = [
         "metadataOptions",
     ),
     (
-        network.ALB_DROP_INVALID_HEADERS,
+        edge.ALB_DROP_INVALID_HEADERS,
         "aws:lb/loadBalancer:LoadBalancer",
         {"loadBalancerType": "application", "dropInvalidHeaderFields": True},
         [
@@ -229,14 +229,14 @@ CASES = [
         "kmsKeyArn",
     ),
     (
-        network.CLOUDFRONT_WAF,
+        edge.CLOUDFRONT_WAF,
         "aws:cloudfront/distribution:Distribution",
         {"webAclId": "arn:aws:wafv2:us-east-1:1:global/webacl/w/1", "origins": []},
         [("webAclId", DELETE, True), ("webAclId", "", True)],
         "webAclId",
     ),
     (
-        network.CLOUDFRONT_OAC,
+        edge.CLOUDFRONT_S3_OAC,
         "aws:cloudfront/distribution:Distribution",
         {
             "origins": [

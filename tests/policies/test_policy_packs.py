@@ -162,7 +162,9 @@ def test_levels_per_environment(pack, env):
             continue
         advisory = name in ADVISORY or (
             env == "dev"
-            and ((pack == "guardrails" and name in DATA_PROTECTION) or (pack, name) in DOMAINLESS_DEV)
+            and (
+                (pack == "guardrails" and name in DATA_PROTECTION) or (pack, name) in DOMAINLESS_DEV
+            )
         )
         assert entry["enforcementLevel"] == ("advisory" if advisory else "mandatory"), name
 

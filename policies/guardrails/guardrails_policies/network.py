@@ -271,4 +271,3 @@ POLICIES += [
     SUBNET_NO_PUBLIC_IP,
     IMDSV2,
 ]
-
