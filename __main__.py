@@ -144,6 +144,7 @@ compute = Compute(
         "jobs": {n: j.model_dump() for n, j in config.jobs.items()},  # type: ignore[misc]
         "ops_host": config.ops_host.model_dump() if config.ops_host.enabled else None,  # type: ignore[typeddict-item]
         "operator_principals": config.operators.principals,
+        "distribution_arn": edge.distribution_arn,
         "load_balancing": {
             "listener_arn": edge.listener_arn,
             "load_balancer_arn_suffix": edge.alb_arn_suffix,

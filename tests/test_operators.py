@@ -60,6 +60,10 @@ def test_the_operator_acts_on_this_stack_only() -> None:
     assert statements["WithTheSecretsKeyThroughSsm"]["Condition"] == {
         "StringEquals": {"kms:ViaService": "ssm.ap-northeast-1.amazonaws.com"}
     }
+    distribution = by_name(
+        stack_plan("prd"), "aws:cloudfront/distribution:Distribution", "edge-cdn"
+    )
+    assert statements["InvalidateTheStacksDistribution"]["Resource"] == distribution.outputs["arn"]
     host = stack_plan("prd").outputs["opsHost"]["instanceId"]
     forward = statements["ForwardPortsThroughTheOperationHost"]["Resource"]
     assert f"arn:aws:ec2:ap-northeast-1:222222222222:instance/{host}" in forward

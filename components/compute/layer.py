@@ -88,6 +88,8 @@ class ComputeArgs(TypedDict):
     schedule."""
     ops_host: OpsHostSettings | None
     """The operation host; None: no host."""
+    distribution_arn: pulumi.Input[str] | None
+    """The edge's CloudFront distribution, which the operator role may invalidate."""
     operator_principals: Sequence[str]
     """Who may assume the operator and observer roles (with MFA); empty: this account."""
     load_balancing: NotRequired[LoadBalancing]
@@ -222,6 +224,7 @@ class Compute(pulumi.ComponentResource):
                 "cluster_arn": cluster.arn,
                 "parameter_path": args["parameter_path"],
                 "ops_host_instance_id": ops_host.instance_id if ops_host else None,
+                "distribution_arn": args["distribution_arn"],
             },
             opts=child,
         )

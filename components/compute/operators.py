@@ -1,6 +1,5 @@
 """The roles people run the operations CLI (`python -m ops`) with: `operator` may do every
-day-two command on this stack (CDN invalidations join once the stack has a
-distribution), `observer` may only read its state and logs. Both are assumable
+day-two command on this stack, `observer` may only read its state and logs. Both are assumable
 only with MFA, by the principals the stack config names (default: this account's IAM users and
 roles that are allowed to assume them)."""
 
@@ -27,14 +26,16 @@ class OperatorsArgs(TypedDict):
     """`/<project>/<environment>`: the parameters the operator reads and writes."""
     ops_host_instance_id: pulumi.Input[str] | None
     """The operation host the operator forwards ports through; None: no host."""
+    distribution_arn: pulumi.Input[str] | None
+    """The CloudFront distribution the operator invalidates; None: no distribution."""
 
 
 class Operators(pulumi.ComponentResource):
     """An operator and an observer role for this stack."""
 
     operator_role_arn: pulumi.Output[str]
-    """Everything the operations CLI does: status, logs, parameters, jobs, exec, tunnels and
-    alarm tests."""
+    """Everything the operations CLI does: status, logs, parameters, jobs, exec, tunnels, alarm
+    tests and CDN invalidations."""
     observer_role_arn: pulumi.Output[str]
     """Read only: status, alarms, logs, parameter names (never their values)."""
 
@@ -59,6 +60,7 @@ class Operators(pulumi.ComponentResource):
                 policy=pulumi.Output.all(
                     cluster=args["cluster_arn"],
                     host=args["ops_host_instance_id"],
+                    distribution=args["distribution_arn"],
                     key=platform["secrets_key_arn"],
                     logs_key=platform["logs_key_arn"],
                 ).apply(
@@ -71,6 +73,7 @@ class Operators(pulumi.ComponentResource):
                             v["host"],
                             v["key"],
                             v["logs_key"],
+                            v["distribution"],
                         )
                     )
                 ),
@@ -110,6 +113,7 @@ def role_policy(
     ops_host_instance_id: str | None,
     secrets_key_arn: str,
     logs_key_arn: str,
+    distribution_arn: str | None = None,
 ) -> dict[str, Any]:
     """What each command needs, on this stack's resources only. Describe and List calls that
     AWS authorises only on `*` are granted on `*`."""
@@ -221,6 +225,15 @@ def role_policy(
                 "Resource": f"arn:aws:ssm:*:{account}:session/${{aws:userid}}-*",
             },
         ]
+        if distribution_arn:
+            statements.append(
+                {
+                    "Sid": "InvalidateTheStacksDistribution",
+                    "Effect": "Allow",
+                    "Action": ["cloudfront:CreateInvalidation", "cloudfront:GetInvalidation"],
+                    "Resource": distribution_arn,
+                }
+            )
         if ops_host_instance_id:
             statements.append(
                 {
