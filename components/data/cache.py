@@ -8,7 +8,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components.network import security_group_rule
+from components.network import admit_clients
 from components.platform import Platform
 
 # ElastiCache takes 16 to 128 printable characters; letters and digits only keep the token
@@ -114,18 +114,14 @@ class Cache(pulumi.ComponentResource):
             subnet_ids=args["subnet_ids"],
             opts=pulumi.ResourceOptions(parent=self),
         )
-        for i, client in enumerate(args["client_security_group_ids"]):
-            security_group_rule(
-                f"{name}-from-client-{i}",
-                "ingress",
-                args["security_group_id"],
-                f"{label} from client group {i}",
-                pulumi.ResourceOptions(parent=self),
-                ip_protocol="tcp",
-                from_port=args["settings"]["port"],
-                to_port=args["settings"]["port"],
-                referenced_security_group_id=client,
-            )
+        admit_clients(
+            name,
+            args["security_group_id"],
+            args["client_security_group_ids"],
+            args["settings"]["port"],
+            label,
+            self,
+        )
 
         family = parameter_family(engine, args["settings"]["engine_version"])
         parameter_group = aws.elasticache.ParameterGroup(

@@ -9,7 +9,7 @@ from typing import Any, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from components.network import security_group_rule
+from components.network import admit_clients
 from components.platform import Platform
 
 SERVERLESS = "db.serverless"
@@ -161,18 +161,14 @@ class Database(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         label = "PostgreSQL" if engine == "aurora-postgresql" else "MySQL"
-        for i, client in enumerate(args["client_security_group_ids"]):
-            security_group_rule(
-                f"{name}-from-client-{i}",
-                "ingress",
-                args["security_group_id"],
-                f"{label} from client group {i}",
-                pulumi.ResourceOptions(parent=self),
-                ip_protocol="tcp",
-                from_port=args["settings"]["port"],
-                to_port=args["settings"]["port"],
-                referenced_security_group_id=client,
-            )
+        admit_clients(
+            name,
+            args["security_group_id"],
+            args["client_security_group_ids"],
+            args["settings"]["port"],
+            label,
+            self,
+        )
 
         family = parameter_family(engine, args["settings"]["engine_version"])
         parameter_group = aws.rds.ClusterParameterGroup(

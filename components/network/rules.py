@@ -1,5 +1,6 @@
 """Security-group rules as their own resources, so any layer can add its own."""
 
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import pulumi
@@ -38,3 +39,23 @@ def tcp(
     """Arguments of a TCP rule on a port or range, to a CIDR or a security group."""
     peer = {"cidr_ipv4": cidr} if cidr else {"referenced_security_group_id": group}
     return {"ip_protocol": "tcp", "from_port": low, "to_port": high or low, **peer}
+
+
+def admit_clients(
+    name: str,
+    group_id: pulumi.Input[str],
+    clients: Sequence[pulumi.Input[str]],
+    port: int,
+    label: str,
+    parent: pulumi.Resource,
+) -> None:
+    """Ingress on `port` into `group_id` from each client group (a data store's clients)."""
+    for i, client in enumerate(clients):
+        security_group_rule(
+            f"{name}-from-client-{i}",
+            "ingress",
+            group_id,
+            f"{label} from client group {i}",
+            pulumi.ResourceOptions(parent=parent),
+            **tcp(port, group=client),
+        )
