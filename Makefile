@@ -26,7 +26,7 @@ test: $(VENV)/.installed  ## The whole test suite, offline
 lint: $(VENV)/.installed  ## ruff and mypy
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy __main__.py components plan policies ops
+	$(VENV)/bin/mypy __main__.py components plan policies ops bootstrap
 
 bench: $(VENV)/.installed  ## Plan time against its import floor, RSS, time per resource
 	$(PY) bench/plan_bench.py

@@ -2,6 +2,7 @@
 
 import pulumi
 
+from components.account import CiRoles, SecurityBaseline, StateBackend
 from components.compute import Compute
 from components.compute.cluster import Cluster
 from components.compute.function import Function
@@ -55,4 +56,7 @@ COMPONENTS: list[type[pulumi.ComponentResource]] = [
     Cdn,
     Firewall,
     Dns,
+    StateBackend,
+    CiRoles,
+    SecurityBaseline,
 ]

@@ -24,26 +24,25 @@ class Providers:
     """us-east-1, for what CloudFront needs."""
 
 
-def required_tags(config: StackConfig) -> dict[str, str]:
+def required_tags(project: str, environment: str, owner: str) -> dict[str, str]:
     """The tags every taggable resource carries."""
-    return {
-        "Project": config.project,
-        "Environment": config.environment,
-        "Owner": config.owner,
-        "ManagedBy": "pulumi",
-    }
+    return {"Project": project, "Environment": environment, "Owner": owner, "ManagedBy": "pulumi"}
+
+
+def tagged_provider(name: str, region: str, account_id: str, tags: dict[str, str]) -> aws.Provider:
+    """An AWS provider for one region, pinned to one account, applying `tags` to every
+    taggable resource."""
+    return aws.Provider(
+        name,
+        region=region,
+        allowed_account_ids=[account_id],
+        default_tags=aws.ProviderDefaultTagsArgs(tags=tags),
+    )
 
 
 def create_providers(config: StackConfig) -> Providers:
-    def provider(name: str, region: str) -> aws.Provider:
-        return aws.Provider(
-            name,
-            region=region,
-            allowed_account_ids=[config.account_id],
-            default_tags=aws.ProviderDefaultTagsArgs(tags=required_tags(config)),
-        )
-
+    tags = required_tags(config.project, config.environment, config.owner)
     return Providers(
-        regional=provider("aws", config.region),
-        global_=provider(f"aws-{GLOBAL_REGION}", GLOBAL_REGION),
+        regional=tagged_provider("aws", config.region, config.account_id, tags),
+        global_=tagged_provider(f"aws-{GLOBAL_REGION}", GLOBAL_REGION, config.account_id, tags),
     )

@@ -1,4 +1,4 @@
-"""python -m plan <stack> [--json] [--debug]
+"""python -m plan <stack> [--program DIR] [--json] [--debug]
 
 Prints what `pulumi preview --stack <stack> --policy-pack policies/<pack>` would report,
 without the Pulumi CLI, AWS credentials or a network. Exit status: 0 fine, 1 mandatory policy
@@ -34,15 +34,23 @@ def main(argv: list[str] | None = None) -> int:
         help="skip the policy packs, as a preview without --policy-pack does",
     )
     parser.add_argument(
+        "--program",
+        type=Path,
+        default=Path("."),
+        help="the Pulumi program's directory, relative to the repository (default: the "
+        "platform; bootstrap for the account program)",
+    )
+    parser.add_argument(
         "--stack-config-dir",
         type=Path,
         help="where Pulumi.<stack>.yaml is, if not beside Pulumi.yaml (as stackConfigDir)",
     )
     args = parser.parse_args(argv)
+    program_dir = PROJECT_DIR / args.program
 
     try:
         project, config, _ = engine.read_stack_config(
-            PROJECT_DIR, args.stack, args.stack_config_dir
+            program_dir, args.stack, args.stack_config_dir
         )
         # The packs boot while the program runs; the program's prints go to stderr, so --json
         # output stays one document.
@@ -51,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
             PolicyRun(packs, project=project, stack=args.stack, config=config) as policies,
             contextlib.redirect_stdout(sys.stderr),
         ):
-            plan = engine.run(PROJECT_DIR, args.stack, args.stack_config_dir)
+            plan = engine.run(program_dir, args.stack, args.stack_config_dir)
             environment = config.get(f"{project}:environment", args.stack)
             records = [r.to_policy_record() for r in plan.resources]
             violations, exceptions = policies.analyze(records, environment)

@@ -43,6 +43,7 @@ NAME_FIELDS = {
     "aws:elasticache/replicationGroup:ReplicationGroup": "replicationGroupId",
     "aws:elasticache/user:User": "userId",
     "aws:elasticache/userGroup:UserGroup": "userGroupId",
+    "aws:accessanalyzer/analyzer:Analyzer": "analyzerName",
 }
 
 # ARNs that do not follow "arn:aws:<module>:<region>:<account>:<kind>/<id>".
@@ -52,6 +53,9 @@ ARN_FORMATS = {
     "aws:iam/policy:Policy": "arn:aws:iam::{account}:policy/{name}",
     "aws:iam/instanceProfile:InstanceProfile": "arn:aws:iam::{account}:instance-profile/{name}",
     "aws:kms/key:Key": "arn:aws:kms:{region}:{account}:key/{id}",
+    "aws:accessanalyzer/analyzer:Analyzer": (
+        "arn:aws:access-analyzer:{region}:{account}:analyzer/{name}"
+    ),
     "aws:s3/bucket:Bucket": "arn:aws:s3:::{name}",
     "aws:rds/cluster:Cluster": "arn:aws:rds:{region}:{account}:cluster:{name}",
     "aws:rds/clusterInstance:ClusterInstance": "arn:aws:rds:{region}:{account}:db:{name}",
@@ -170,6 +174,9 @@ def for_resource(
             name=state.get(name_field, name),
             digest=digest[:17],
         )
+    if type_token == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+        host = str(state.get("url", "")).removeprefix("https://")
+        state["arn"] = f"arn:aws:iam::{account_id}:oidc-provider/{host}"
     state.update(_computed(type_token, resource_id, digest, region, account_id))
     if type_token == "aws:acm/certificate:Certificate":
         # ACM's DNS validation: a CNAME under the domain pointing into acm-validations.aws.

@@ -340,8 +340,8 @@ def _key_path(loc: tuple[int | str, ...]) -> str:
     return path
 
 
-def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel]:
-    model: type[BaseModel] = StackConfig
+def _model_at(loc: tuple[int | str, ...], root: type[BaseModel] = StackConfig) -> type[BaseModel]:
+    model = root
     for part in loc:
         field = next((f for f in model.model_fields.values() if f.alias == part), None)
         annotation = getattr(field, "annotation", None)
@@ -368,12 +368,15 @@ PATTERN_HINTS: dict[tuple[int | str, ...], str] = {
 }
 
 
-def _describe(error: Any, loc: tuple[int | str, ...], quote_input: bool) -> str:
+def _describe(
+    error: Any, loc: tuple[int | str, ...], quote_input: bool, root: type[BaseModel] = StackConfig
+) -> str:
+    """One line on a validation error at `loc` of the `root` model."""
     kind = error["type"]
     if kind == "missing":
         return "required key is missing"
     if kind == "extra_forbidden":
-        return _unknown_key(str(loc[-1]), _model_at(loc[:-1]))
+        return _unknown_key(str(loc[-1]), _model_at(loc[:-1], root))
     if kind == "literal_error":
         expected = error.get("ctx", {}).get("expected", "").replace("'", "")
         message = f"expected one of {expected.replace(' or ', ', ')}"

@@ -82,6 +82,24 @@ def bucket_names(name_prefix: str, account_id: str, region: str) -> dict[str, st
     }
 
 
+def s3_access_log_statement(
+    bucket_arn: str, account_id: str, logged_buckets: Sequence[str]
+) -> dict[str, Any]:
+    """S3 server access logging may write the named buckets' logs, for this account, under
+    `s3/` of the bucket at `bucket_arn`."""
+    return {
+        "Sid": "S3ServerAccessLogs",
+        "Effect": "Allow",
+        "Principal": {"Service": S3_LOGGING_SERVICE},
+        "Action": "s3:PutObject",
+        "Resource": f"{bucket_arn}/{S3_ACCESS_LOG_PREFIX}*",
+        "Condition": {
+            "StringEquals": {"aws:SourceAccount": account_id},
+            "ArnLike": {"aws:SourceArn": [f"arn:aws:s3:::{b}" for b in logged_buckets]},
+        },
+    }
+
+
 def access_log_statements(
     bucket_arn: str, account_id: str, region: str, logged_buckets: Sequence[str] = ()
 ) -> list[dict[str, Any]]:
@@ -123,17 +141,7 @@ def access_log_statements(
                 "ArnLike": from_this_account["ArnLike"],
             },
         },
-        {
-            "Sid": "S3ServerAccessLogs",
-            "Effect": "Allow",
-            "Principal": {"Service": S3_LOGGING_SERVICE},
-            "Action": "s3:PutObject",
-            "Resource": f"{bucket_arn}/{S3_ACCESS_LOG_PREFIX}*",
-            "Condition": {
-                "StringEquals": {"aws:SourceAccount": account_id},
-                "ArnLike": {"aws:SourceArn": [f"arn:aws:s3:::{b}" for b in logged_buckets]},
-            },
-        },
+        s3_access_log_statement(bucket_arn, account_id, logged_buckets),
         {
             "Sid": "LogDeliveryAclCheck",
             "Effect": "Allow",

@@ -19,7 +19,8 @@ class KeysArgs(TypedDict):
     """The stack's region, for service principals and ARNs in the key policies."""
     purposes: Sequence[str]
     """One key per purpose: "data" (data stores, buckets, queues, topics), "logs" (CloudWatch
-    Logs), "secrets" (Secrets Manager and SSM parameters)."""
+    Logs), "secrets" (Secrets Manager and SSM parameters); for the account program, "state"
+    (the Pulumi state bucket and secrets provider) and "trail" (CloudTrail log files)."""
     protect: bool
     """Refuse to delete the keys (Pulumi `protect`): whatever they encrypted is lost with them."""
 
@@ -122,4 +123,33 @@ def key_policy(purpose: str, account_id: str, region: str) -> dict[str, Any]:
                 },
             }
         )
+    if purpose == "trail":
+        # CloudTrail encrypts log files and digests for this account's trails in the region,
+        # and reads the key's properties; people decrypt through IAM (the statement above).
+        trails = f"arn:aws:cloudtrail:{region}:{account_id}:trail/*"
+        statements += [
+            {
+                "Sid": "CloudTrailEncryptsThisAccountsTrails",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                "Action": "kms:GenerateDataKey*",
+                "Resource": "*",
+                "Condition": {
+                    "StringLike": {
+                        "kms:EncryptionContext:aws:cloudtrail:arn": (
+                            f"arn:aws:cloudtrail:*:{account_id}:trail/*"
+                        )
+                    },
+                    "ArnLike": {"aws:SourceArn": trails},
+                },
+            },
+            {
+                "Sid": "CloudTrailDescribesTheKey",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                "Action": "kms:DescribeKey",
+                "Resource": "*",
+                "Condition": {"ArnLike": {"aws:SourceArn": trails}},
+            },
+        ]
     return {"Version": "2012-10-17", "Statement": statements}
