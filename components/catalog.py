@@ -29,8 +29,18 @@ from components.foundation import Foundation
 from components.foundation.alerts import Alerts
 from components.foundation.keys import Keys
 from components.network import Network
+from components.observability import Observability
+from components.observability.archive import LogArchive
+from components.observability.search import LogSearch
 
-LAYERS: list[type[pulumi.ComponentResource]] = [Foundation, Network, Data, Edge, Compute]
+LAYERS: list[type[pulumi.ComponentResource]] = [
+    Foundation,
+    Network,
+    Data,
+    Edge,
+    Compute,
+    Observability,
+]
 COMPONENTS: list[type[pulumi.ComponentResource]] = [
     *LAYERS,
     Keys,
@@ -55,4 +65,6 @@ COMPONENTS: list[type[pulumi.ComponentResource]] = [
     Cdn,
     Firewall,
     Dns,
+    LogArchive,
+    LogSearch,
 ]
