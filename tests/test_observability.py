@@ -394,3 +394,29 @@ def test_a_job_with_its_own_task_has_its_log_group_archived_and_watched(plan_sta
     assert group in {f.inputs["logGroupName"] for f in of_type(plan, METRIC_FILTER)}
     found = alarms(plan)
     assert {"job-cleanup-log-errors", "jobs-cleanup-dlq"} <= set(found)
+
+
+@pytest.mark.parametrize(
+    ("name", "region"), [("alerts", "ap-northeast-1"), ("alerts-global", "us-east-1")]
+)
+def test_alarms_and_rules_of_this_account_and_region_publish_over_tls(dev, name, region) -> None:
+    policy = json.loads(by_name(dev, "aws:sns/topicPolicy:TopicPolicy", name).inputs["policy"])
+    statements = {s["Sid"]: s for s in policy["Statement"]}
+    alarms_publish = statements["AlarmsOfThisAccountPublish"]
+    assert alarms_publish["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert alarms_publish["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": "111111111111"},
+        "ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:{region}:111111111111:alarm:*"},
+    }
+    assert statements["RulesOfThisAccountPublish"]["Condition"] == {
+        "ArnLike": {"aws:SourceArn": f"arn:aws:events:{region}:111111111111:rule/*"}
+    }
+    assert statements["TlsOnly"]["Effect"] == "Deny"
+    key = "keys-data" if name == "alerts" else "alerts-global"
+    key_policy = json.loads(by_name(dev, "aws:kms/key:Key", key).inputs["policy"])
+    (publishers,) = [
+        s
+        for s in key_policy["Statement"]
+        if s["Sid"] == "AlarmsAndEventsPublishToEncryptedTopicsAndQueues"
+    ]
+    assert publishers["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]

@@ -219,6 +219,7 @@ class Observability(pulumi.ComponentResource):
             {
                 "name_prefix": prefix,
                 "account_id": platform["account_id"],
+                "region": GLOBAL_REGION,
                 "kms_key_arn": global_key.arn,
             },
             opts=in_us_east_1,
