@@ -237,6 +237,7 @@ def test_log_tables_project_their_date_partitions(dev) -> None:
     location = events["storageDescriptor"]["location"]
     assert location.startswith("s3://webplatform-dev-log-archive-")
     assert parameters["storage.location.template"] == location + "${datehour}/"
+    assert parameters["read_restored_glacier_objects"] == "true"
     alb = tables["alb_access_logs"].inputs
     assert alb["storageDescriptor"]["location"].endswith(
         "/alb/AWSLogs/111111111111/elasticloadbalancing/ap-northeast-1/"

@@ -9,7 +9,7 @@ from typing import Any, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-# What Chatbot users may do from the channel: read CloudWatch (see the alarm's graph), no more.
+# The most a channel member may do through Chatbot, whatever the role allows: read CloudWatch.
 CHATBOT_GUARDRAIL = "arn:aws:iam::aws:policy/CloudWatchReadOnlyAccess"
 
 
@@ -54,8 +54,8 @@ def slack_channel(
     slack: SlackSettings,
     topic_arns: Sequence[pulumi.Input[str]],
 ) -> aws.chatbot.SlackChannelConfiguration:
-    """A Chatbot channel configuration on the topics, with a role that may only read
-    CloudWatch (Chatbot's notifications-only permissions)."""
+    """A Chatbot channel configuration on the topics (AWS Chatbot administrator guide,
+    "Configuring access permissions"), with a role that may only read CloudWatch."""
     opts = pulumi.ResourceOptions(parent=parent)
     trust: dict[str, Any] = {
         "Version": "2012-10-17",
@@ -71,7 +71,25 @@ def slack_channel(
     role = aws.iam.Role(
         "chatbot", name=f"{name_prefix}-chatbot", assume_role_policy=json.dumps(trust), opts=opts
     )
-    aws.iam.RolePolicyAttachment("chatbot", role=role.name, policy_arn=CHATBOT_GUARDRAIL, opts=opts)
+    # Chatbot's "notifications only" permissions: read the alarm's graph, nothing else.
+    aws.iam.RolePolicy(
+        "chatbot",
+        role=role.id,
+        policy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "ReadAlarmGraphs",
+                        "Effect": "Allow",
+                        "Action": ["cloudwatch:Describe*", "cloudwatch:Get*", "cloudwatch:List*"],
+                        "Resource": "*",
+                    }
+                ],
+            }
+        ),
+        opts=opts,
+    )
     return aws.chatbot.SlackChannelConfiguration(
         "chatbot",
         configuration_name=f"{name_prefix}-alerts",

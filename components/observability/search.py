@@ -148,6 +148,8 @@ class LogSearch(pulumi.ComponentResource):
             archive,
             {"datehour": date_projection(DATE_FORMAT, "HOURS", args["archive_days"])},
             "${datehour}/",
+            # Archive objects move to Glacier; restored ones are read, not skipped.
+            {"read_restored_glacier_objects": "true"},
         )
         alb_logs = pulumi.Output.concat(
             "s3://",
@@ -237,11 +239,15 @@ class LogSearch(pulumi.ComponentResource):
         location: pulumi.Output[str],
         projections: Mapping[str, pulumi.Input[Mapping[str, str]]],
         template: str,
+        properties: Mapping[str, str] | None = None,
     ) -> aws.glue.CatalogTable:
         """An external table whose partitions Athena projects from `projections` (each
         partition key's projection.<key>.* properties) onto `location` + `template`."""
         parameters = pulumi.Output.all(location, *projections.values()).apply(
-            lambda v: table_parameters(v[0], dict(zip(projections, v[1:], strict=True)), template)
+            lambda v: {
+                **table_parameters(v[0], dict(zip(projections, v[1:], strict=True)), template),
+                **(properties or {}),
+            }
         )
         return aws.glue.CatalogTable(  # type: ignore[call-overload]
             name,
