@@ -421,3 +421,18 @@ def test_alarms_and_rules_of_this_account_and_region_publish_over_tls(dev, name,
         if s["Sid"] == "AlarmsAndEventsPublishToEncryptedTopicsAndQueues"
     ]
     assert publishers["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prd"])
+def test_the_operations_cli_reads_the_log_archive_and_alarms_from_the_outputs(stack) -> None:
+    from ops.outputs import StackOutputs
+
+    plan = stack_plan(stack)
+    outputs = StackOutputs.model_validate(plan.outputs)
+    assert outputs.log_archive is not None
+    assert (outputs.log_archive.glue_database, outputs.log_archive.table) == (
+        f"webplatform_{stack}_logs",
+        "events",
+    )
+    assert outputs.log_archive.athena_workgroup == f"webplatform-{stack}-logs"
+    assert outputs.alarms and all(a.startswith(f"webplatform-{stack}-") for a in outputs.alarms)
