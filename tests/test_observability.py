@@ -425,14 +425,11 @@ def test_alarms_and_rules_of_this_account_and_region_publish_over_tls(dev, name,
 
 @pytest.mark.parametrize("stack", ["dev", "prd"])
 def test_the_operations_cli_reads_the_log_archive_and_alarms_from_the_outputs(stack) -> None:
-    from ops.outputs import StackOutputs
+    from ops.outputs import LogArchiveOutputs
 
     plan = stack_plan(stack)
-    outputs = StackOutputs.model_validate(plan.outputs)
-    assert outputs.log_archive is not None
-    assert (outputs.log_archive.glue_database, outputs.log_archive.table) == (
-        f"webplatform_{stack}_logs",
-        "events",
-    )
-    assert outputs.log_archive.athena_workgroup == f"webplatform-{stack}-logs"
-    assert outputs.alarms and all(a.startswith(f"webplatform-{stack}-") for a in outputs.alarms)
+    archive = LogArchiveOutputs.model_validate(plan.outputs["logArchive"])
+    assert (archive.glue_database, archive.table) == (f"webplatform_{stack}_logs", "events")
+    assert archive.athena_workgroup == f"webplatform-{stack}-logs"
+    alarms = plan.outputs["alarms"]
+    assert alarms and all(a.startswith(f"webplatform-{stack}-") for a in alarms)
