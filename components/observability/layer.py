@@ -148,7 +148,8 @@ class Observability(pulumi.ComponentResource):
     error and warning metric filters on the application log groups, their archive through
     Firehose, Glue and Athena over the archive and the access logs, and a dashboard.
 
-    `global_provider` is the stack's us-east-1 provider (as the edge layer takes it).
+    `global_provider` is the stack's us-east-1 provider (with its default tags and account
+    pin), for the WAF alarm and its topic.
     """
 
     alarm_names: pulumi.Output[list[str]]
@@ -173,7 +174,8 @@ class Observability(pulumi.ComponentResource):
         name: str,
         args: ObservabilityArgs,
         opts: pulumi.ResourceOptions | None = None,
-        global_provider: aws.Provider | None = None,
+        *,
+        global_provider: aws.Provider,
     ) -> None:
         super().__init__("webplatform:observability:Observability", name, None, opts)
         self._args = args
@@ -181,13 +183,6 @@ class Observability(pulumi.ComponentResource):
         settings = args["settings"]
         prefix = platform["name_prefix"]
         child = pulumi.ResourceOptions(parent=self)
-        if global_provider is None:
-            global_provider = aws.Provider(
-                f"{name}-{GLOBAL_REGION}",
-                region=GLOBAL_REGION,
-                allowed_account_ids=[platform["account_id"]],
-                opts=child,
-            )
         in_us_east_1 = pulumi.ResourceOptions(parent=self, provider=global_provider)
 
         global_key = aws.kms.Key(
@@ -660,11 +655,11 @@ class Observability(pulumi.ComponentResource):
                 ],
                 [
                     g(
-                        "Services CPU %",
+                        title,
                         [
                             [
-                                "AWS/ECS",
-                                "CPUUtilization",
+                                namespace_,
+                                metric_name,
                                 "ClusterName",
                                 cluster,
                                 "ServiceName",
@@ -675,41 +670,12 @@ class Observability(pulumi.ComponentResource):
                         ],
                         region,
                         "Average",
-                    ),
-                    g(
-                        "Services memory %",
-                        [
-                            [
-                                "AWS/ECS",
-                                "MemoryUtilization",
-                                "ClusterName",
-                                cluster,
-                                "ServiceName",
-                                s,
-                                {"label": n},
-                            ]
-                            for n, s in services.items()
-                        ],
-                        region,
-                        "Average",
-                    ),
-                    g(
-                        "Running tasks",
-                        [
-                            [
-                                "ECS/ContainerInsights",
-                                "RunningTaskCount",
-                                "ClusterName",
-                                cluster,
-                                "ServiceName",
-                                s,
-                                {"label": n},
-                            ]
-                            for n, s in services.items()
-                        ],
-                        region,
-                        "Average",
-                    ),
+                    )
+                    for title, namespace_, metric_name in (
+                        ("Services CPU %", "AWS/ECS", "CPUUtilization"),
+                        ("Services memory %", "AWS/ECS", "MemoryUtilization"),
+                        ("Running tasks", "ECS/ContainerInsights", "RunningTaskCount"),
+                    )
                 ],
                 [
                     g(
