@@ -1,6 +1,6 @@
 """The web platform, one stack per environment: read the stack config, build the layers in
-dependency order (foundation -> network -> data -> edge -> compute), export what operators and
-the operations CLI need."""
+dependency order (foundation -> network -> data -> edge -> compute -> observability), export
+what operators and the operations CLI need."""
 
 from collections.abc import Callable
 
@@ -9,12 +9,14 @@ import pulumi
 from components import config as stack_config
 from components.compute import Compute
 from components.compute.ops_host import port_forwarding
+from components.config.compute import job_graphs
 from components.data import Data
 from components.data.storage import bucket_names
 from components.edge import Edge
 from components.edge.layer import assets_read_statement
 from components.foundation import Foundation
 from components.network import Network
+from components.observability import Observability
 from components.platform import Platform
 from components.providers import create_providers
 
@@ -157,6 +159,45 @@ compute = Compute(
     opts=regional,
 )
 
+graph_roots = [levels[0][0] for levels in job_graphs({n: j.after for n, j in config.jobs.items()})]
+observability = Observability(
+    "observability",
+    {
+        "platform": platform,
+        "settings": config.observability.settings(),  # type: ignore[typeddict-item]
+        "alerts_topic_arn": foundation.alerts_topic_arn,
+        "log_archive_bucket": data.bucket_names["log-archive"],
+        "log_archive_bucket_arn": data.bucket_arns["log-archive"],
+        "archive_days": config.buckets.archive_expire_days,
+        "access_logs_bucket": data.bucket_names["access-logs"],
+        "flow_log_group": network.flow_log_group_name,
+        "cluster_name": compute.cluster_name,
+        "services": compute.services,
+        "service_names": list(config.services),
+        "functions": compute.functions,
+        "function_names": list(config.functions),
+        "jobs": compute.jobs,
+        "job_names": [n for n, job in config.jobs.items() if job.service is None],
+        "dead_letter_queues": compute.dead_letter_queue_names,
+        "dead_letter_queue_owners": [
+            *(f"function-{n}" for n in config.functions),
+            *(f"jobs-{root}" for root in graph_roots),
+        ],
+        "load_balancer_arn_suffix": edge.alb_arn_suffix,
+        "target_group_arn_suffixes": edge.target_group_arn_suffixes,
+        "web_services": list(dict.fromkeys(routed)),
+        "database_cluster_identifier": data.database_cluster_identifier,
+        "database_readers": config.database.instances - 1,
+        "cache_replication_group_id": data.cache_replication_group_id,
+        "cache_nodes": 1 + config.cache.replicas,
+        "distribution_id": edge.distribution_id,
+        "web_acl_name": edge.web_acl_name,
+        "ops_host_instance_id": compute.ops_host_instance_id,
+    },
+    opts=regional,
+    global_provider=providers.global_,
+)
+
 pulumi.export("region", config.region)
 pulumi.export("appUrl", edge.app_url)
 pulumi.export("cdn", {"distributionId": edge.distribution_id, "url": edge.cdn_url})
@@ -192,6 +233,19 @@ pulumi.export("functions", compute.functions)
 pulumi.export("jobs", compute.jobs)
 pulumi.export("operatorRoleArn", compute.operator_role_arn)
 pulumi.export("observerRoleArn", compute.observer_role_arn)
+pulumi.export("alarms", observability.alarm_names)
+pulumi.export(
+    "logArchive",
+    {
+        "bucket": data.bucket_names["log-archive"],
+        "stream": observability.archive_stream_name,
+        "athenaWorkgroup": observability.athena_workgroup,
+        "glueDatabase": observability.glue_database,
+        "table": observability.archive_table,
+        "resultsBucket": observability.query_results_bucket,
+    },
+)
+pulumi.export("dashboard", observability.dashboard_name)
 if compute.ops_host_instance_id is not None:
     host = compute.ops_host_instance_id
     pulumi.export(

@@ -30,8 +30,18 @@ from components.foundation import Foundation
 from components.foundation.alerts import Alerts
 from components.foundation.keys import Keys
 from components.network import Network
+from components.observability import Observability
+from components.observability.archive import LogArchive
+from components.observability.search import LogSearch
 
-LAYERS: list[type[pulumi.ComponentResource]] = [Foundation, Network, Data, Edge, Compute]
+LAYERS: list[type[pulumi.ComponentResource]] = [
+    Foundation,
+    Network,
+    Data,
+    Edge,
+    Compute,
+    Observability,
+]
 COMPONENTS: list[type[pulumi.ComponentResource]] = [
     *LAYERS,
     Keys,
@@ -56,6 +66,8 @@ COMPONENTS: list[type[pulumi.ComponentResource]] = [
     Cdn,
     Firewall,
     Dns,
+    LogArchive,
+    LogSearch,
     StateBackend,
     CiRoles,
     SecurityBaseline,

@@ -32,7 +32,11 @@ def archive() -> None:
 
 
 @archive.command()
-@click.option("--where", metavar="SQL", help="An extra condition, e.g. \"message LIKE '%ERROR%'\".")
+@click.option(
+    "--where",
+    metavar="SQL",
+    help="An extra condition, e.g. \"any_match(logevents, e -> e.message LIKE '%ERROR%')\".",
+)
 @window_options
 @click.option("--limit", default=100, show_default=True, help="Most rows to return.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per row.")

@@ -98,6 +98,12 @@ ARN_FORMATS = {
     "aws:wafv2/regexPatternSet:RegexPatternSet": (
         "arn:aws:wafv2:{region}:{account}:global/regexpatternset/{name}/{id}"
     ),
+    "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": (
+        "arn:aws:firehose:{region}:{account}:deliverystream/{name}"
+    ),
+    "aws:glue/catalogDatabase:CatalogDatabase": "arn:aws:glue:{region}:{account}:database/{name}",
+    "aws:athena/workgroup:Workgroup": "arn:aws:athena:{region}:{account}:workgroup/{name}",
+    "aws:cloudwatch/metricAlarm:MetricAlarm": "arn:aws:cloudwatch:{region}:{account}:alarm:{name}",
     "aws:cloudwatch/logDeliverySource:LogDeliverySource": (
         "arn:aws:logs:{region}:{account}:delivery-source:{name}"
     ),

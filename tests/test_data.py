@@ -227,16 +227,19 @@ def test_data_endpoints_are_shared_parameters_for_every_service(plan_stack) -> N
 
 def test_the_alerts_topic_is_encrypted_and_only_this_accounts_services_publish(plan_stack) -> None:
     plan = plan_stack("prd")
-    (topic,) = of_type(plan, "aws:sns/topic:Topic")
+    topic = by_name(plan, "aws:sns/topic:Topic", "alerts")
     assert topic.inputs["name"] == "webplatform-prd-alerts"
     assert (
         topic.inputs["kmsMasterKeyId"]
         == by_name(plan, "aws:kms/key:Key", "keys-data").outputs["arn"]
     )
-    (policy,) = of_type(plan, "aws:sns/topicPolicy:TopicPolicy")
-    allow, deny = json.loads(policy.inputs["policy"])["Statement"]
-    assert allow["Condition"] == {"StringEquals": {"aws:SourceAccount": "222222222222"}}
-    assert allow["Resource"] == topic.outputs["arn"]
+    policy = by_name(plan, "aws:sns/topicPolicy:TopicPolicy", "alerts")
+    alarms, rules, deny = json.loads(policy.inputs["policy"])["Statement"]
+    assert alarms["Condition"]["StringEquals"] == {"aws:SourceAccount": "222222222222"}
+    assert rules["Condition"] == {
+        "ArnLike": {"aws:SourceArn": "arn:aws:events:ap-northeast-1:222222222222:rule/*"}
+    }
+    assert alarms["Resource"] == rules["Resource"] == topic.outputs["arn"]
     assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 
 
@@ -259,5 +262,12 @@ def test_alarms_and_rules_may_use_the_data_key_as_aws_documents_for_encrypted_to
     topic_policy = json.loads(
         by_name(plan, "aws:sns/topicPolicy:TopicPolicy", "alerts").inputs["policy"]
     )
-    (publish,) = [s for s in topic_policy["Statement"] if s["Effect"] == "Allow"]
-    assert publish["Condition"] == {"StringEquals": {"aws:SourceAccount": "222222222222"}}
+    publishers = [s for s in topic_policy["Statement"] if s["Effect"] == "Allow"]
+    assert [s["Principal"]["Service"] for s in publishers] == [
+        "cloudwatch.amazonaws.com",
+        "events.amazonaws.com",
+    ]
+    assert publishers[0]["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": "222222222222"},
+        "ArnLike": {"aws:SourceArn": "arn:aws:cloudwatch:ap-northeast-1:222222222222:alarm:*"},
+    }

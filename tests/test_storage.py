@@ -25,6 +25,7 @@ LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
 POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 KEY = "aws:kms/key:Key"
 BUCKETS = ("storage-assets", "storage-access-logs", "storage-log-archive")
+RESULTS = "log-search-results"
 TIERS = ("dev", "prd")
 
 
@@ -60,8 +61,9 @@ def rule(plan, bucket_name: str) -> dict:
 @pytest.mark.parametrize("tier", TIERS)
 def test_every_bucket_blocks_public_access_and_disables_acls(plan_stack, tier) -> None:
     plan = plan_stack(tier)
-    assert sorted(b.name for b in of_type(plan, BUCKET)) == sorted(BUCKETS)
-    for name in BUCKETS:
+    # The data layer's buckets, and the observability layer's query results.
+    assert sorted(b.name for b in of_type(plan, BUCKET)) == sorted([*BUCKETS, RESULTS])
+    for name in (*BUCKETS, RESULTS):
         block = setting(plan, BLOCK, name)
         for flag in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls"):
             assert block.inputs[flag] is True, (name, flag)
@@ -236,7 +238,7 @@ def test_regions_without_an_elb_account_use_the_service_principal(plan_stack) ->
 @pytest.mark.parametrize(("tier", "protected"), [("dev", False), ("prd", True)])
 def test_buckets_are_protected_in_prd_only(plan_stack, tier, protected) -> None:
     plan = plan_stack(tier)
-    assert [b.protect for b in of_type(plan, BUCKET)] == [protected] * 3
+    assert [b.protect for b in of_type(plan, BUCKET)] == [protected] * 4
 
 
 @pytest.mark.parametrize("stack", TIERS)
@@ -246,7 +248,9 @@ def test_the_packs_find_nothing_wrong_with_the_buckets(stack, capsys) -> None:
     violations = json.loads(capsys.readouterr().out)["policyViolations"]
     s3 = [v for v in violations if "-s3-" in v["policy"]]
     assert s3 == []
-    unprotected = {v["urn"].rsplit("::", 1)[1] for v in violations if "storage" in v["urn"]}
+    unprotected = {
+        v["urn"].rsplit("::", 1)[1] for v in violations if "webplatform:data:Storage" in v["urn"]
+    }
     assert unprotected == (set(BUCKETS) if stack == "dev" else set())
 
 

@@ -70,6 +70,8 @@ class Function(pulumi.ComponentResource):
     """The function's log group."""
     dead_letter_queue_arn: pulumi.Output[str]
     """Asynchronous invocations that failed every retry land here."""
+    dead_letter_queue_name: pulumi.Output[str]
+    """That queue's name (the `QueueName` of its metrics)."""
 
     def __init__(
         self, name: str, args: FunctionArgs, opts: pulumi.ResourceOptions | None = None
@@ -158,6 +160,7 @@ class Function(pulumi.ComponentResource):
         self.role_arn = role.arn
         self.log_group_name = log_group.name
         self.dead_letter_queue_arn = queue.arn
+        self.dead_letter_queue_name = queue.name
         self.register_outputs(
             {
                 "function_name": self.function_name,
@@ -165,6 +168,7 @@ class Function(pulumi.ComponentResource):
                 "role_arn": self.role_arn,
                 "log_group_name": self.log_group_name,
                 "dead_letter_queue_arn": self.dead_letter_queue_arn,
+                "dead_letter_queue_name": self.dead_letter_queue_name,
             }
         )
 

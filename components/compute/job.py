@@ -134,6 +134,8 @@ class JobWorkflow(pulumi.ComponentResource):
     """The EventBridge Scheduler schedule that starts it."""
     dead_letter_queue_arn: pulumi.Output[str]
     """Starts the scheduler could not make after every retry land here."""
+    dead_letter_queue_name: pulumi.Output[str]
+    """That queue's name (the `QueueName` of its metrics)."""
     role_arn: pulumi.Output[str]
     """The role the state machine runs with."""
     log_group_name: pulumi.Output[str]
@@ -329,6 +331,7 @@ class JobWorkflow(pulumi.ComponentResource):
         self.state_machine_arn = arn
         self.schedule_name = schedule.name
         self.dead_letter_queue_arn = queue.arn
+        self.dead_letter_queue_name = queue.name
         self.role_arn = role.arn
         self.log_group_name = log_group.name
         self.register_outputs(
@@ -336,6 +339,7 @@ class JobWorkflow(pulumi.ComponentResource):
                 "state_machine_arn": self.state_machine_arn,
                 "schedule_name": self.schedule_name,
                 "dead_letter_queue_arn": self.dead_letter_queue_arn,
+                "dead_letter_queue_name": self.dead_letter_queue_name,
                 "role_arn": self.role_arn,
                 "log_group_name": self.log_group_name,
             }

@@ -116,6 +116,8 @@ class Compute(pulumi.ComponentResource):
     containerName and logGroup."""
     dead_letter_queue_arns: pulumi.Output[list[str]]
     """Every dead-letter queue of the layer's functions and jobs, for alarms."""
+    dead_letter_queue_names: pulumi.Output[dict[str, str]]
+    """The same queues' names by owner: `function-<name>`, `jobs-<graph root>`."""
     ops_host_instance_id: pulumi.Output[str] | None
     """The operation host's instance; None when there is none."""
     operator_role_arn: pulumi.Output[str]
@@ -277,6 +279,12 @@ class Compute(pulumi.ComponentResource):
             *[f.dead_letter_queue_arn for f in functions.values()],
             *[graph.dead_letter_queue_arn for graph in graphs.values()],
         )
+        self.dead_letter_queue_names = output_dict(
+            {
+                **{f"function-{n}": f.dead_letter_queue_name for n, f in functions.items()},
+                **{f"jobs-{n}": graph.dead_letter_queue_name for n, graph in graphs.items()},
+            }
+        )
         self.ops_host_instance_id = ops_host.instance_id if ops_host else None
         self.operator_role_arn = operators.operator_role_arn
         self.observer_role_arn = operators.observer_role_arn
@@ -289,6 +297,7 @@ class Compute(pulumi.ComponentResource):
                 "functions": self.functions,
                 "jobs": self.jobs,
                 "dead_letter_queue_arns": self.dead_letter_queue_arns,
+                "dead_letter_queue_names": self.dead_letter_queue_names,
                 "ops_host_instance_id": self.ops_host_instance_id,
                 "operator_role_arn": self.operator_role_arn,
                 "observer_role_arn": self.observer_role_arn,

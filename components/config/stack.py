@@ -39,6 +39,7 @@ from components.config.data import (
 )
 from components.config.edge import EdgeConfig
 from components.config.network import SUBNET_TIERS, NetworkConfig, subnet_layout
+from components.config.observability import ObservabilityConfig
 from components.config.tiers import TIER_DEFAULTS, TIER_ZONE_COUNT, Tier
 
 DEFAULT_REGION = "ap-northeast-1"
@@ -91,6 +92,7 @@ class StackConfig(Model):
     ops_host: OpsHostConfig
     operators: OperatorsConfig = Field(default_factory=OperatorsConfig)
     edge: EdgeConfig
+    observability: ObservabilityConfig
 
     @field_validator("services", "functions", "jobs")
     @classmethod

@@ -94,6 +94,8 @@ class Cache(pulumi.ComponentResource):
     """That user's ARN, for `elasticache:Connect`."""
     arn: pulumi.Output[str]
     """The replication group's ARN, for `elasticache:Connect`."""
+    replication_group_id: pulumi.Output[str]
+    """The replication group's id: its nodes are `<id>-001`, `<id>-002`, ... (alarms)."""
 
     def __init__(
         self, name: str, args: CacheArgs, opts: pulumi.ResourceOptions | None = None
@@ -199,8 +201,10 @@ class Cache(pulumi.ComponentResource):
         self.reader_endpoint = group.reader_endpoint_address
         self.port = group.port  # type: ignore[assignment]
         self.arn = group.arn
+        self.replication_group_id = group.replication_group_id
         self.register_outputs(
             {
+                "replication_group_id": self.replication_group_id,
                 "primary_endpoint": self.primary_endpoint,
                 "reader_endpoint": self.reader_endpoint,
                 "port": self.port,

@@ -63,8 +63,12 @@ class Data(pulumi.ComponentResource):
     database_connect_arn: pulumi.Output[str] | None
     """The `rds-db:connect` resource the task roles need (proxy access); None with password
     access."""
+    database_cluster_identifier: pulumi.Output[str]
+    """The Aurora cluster's identifier, the `DBClusterIdentifier` of its metrics."""
     cache_endpoint: pulumi.Output[str]
     """The cache's primary endpoint."""
+    cache_replication_group_id: pulumi.Output[str]
+    """The cache's replication group; its nodes are `<id>-001`, `<id>-002`, ..."""
     cache_reader_endpoint: pulumi.Output[str]
     """The cache's reader endpoint."""
     cache_port: pulumi.Output[int]
@@ -220,10 +224,12 @@ class Data(pulumi.ComponentResource):
         self.database_endpoint = database.endpoint
         self.database_reader_endpoint = database.reader_endpoint
         self.database_port = database.port
+        self.database_cluster_identifier = database.cluster_identifier
         self.database_secret_arn = database.master_secret_arn
         self.cache_endpoint = cache.primary_endpoint
         self.cache_reader_endpoint = cache.reader_endpoint
         self.cache_port = cache.port
+        self.cache_replication_group_id = cache.replication_group_id
         self.cache_secret_arn = cache.auth_secret_arn
         self.cache_connect_arns = (
             pulumi.Output.all(cache.arn, cache.user_arn) if cache.user_arn is not None else None
@@ -251,11 +257,13 @@ class Data(pulumi.ComponentResource):
                 "database_endpoint": self.database_endpoint,
                 "database_reader_endpoint": self.database_reader_endpoint,
                 "database_port": self.database_port,
+                "database_cluster_identifier": self.database_cluster_identifier,
                 "database_secret_arn": self.database_secret_arn,
                 "database_connect_arn": self.database_connect_arn,
                 "cache_endpoint": self.cache_endpoint,
                 "cache_reader_endpoint": self.cache_reader_endpoint,
                 "cache_port": self.cache_port,
+                "cache_replication_group_id": self.cache_replication_group_id,
                 "cache_secret_arn": self.cache_secret_arn,
                 "cache_connect_arns": self.cache_connect_arns,
                 "table_names": self.table_names,

@@ -66,6 +66,8 @@ class Firewall(pulumi.ComponentResource):
 
     web_acl_arn: pulumi.Output[str]
     """The web ACL, for the distribution's web_acl_id."""
+    web_acl_name: pulumi.Output[str]
+    """The web ACL's name, which is also its metric name (the `WebACL` metric dimension)."""
     log_group_name: pulumi.Output[str]
     """The WAF log group in us-east-1."""
     logs_key_arn: pulumi.Output[str]
@@ -222,11 +224,13 @@ class Firewall(pulumi.ComponentResource):
             opts=child,
         )
         self.web_acl_arn = acl.arn
+        self.web_acl_name = acl.name
         self.log_group_name = group.name
         self.logs_key_arn = key.arn
         self.register_outputs(
             {
                 "web_acl_arn": self.web_acl_arn,
+                "web_acl_name": self.web_acl_name,
                 "log_group_name": self.log_group_name,
                 "logs_key_arn": self.logs_key_arn,
             }

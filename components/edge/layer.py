@@ -127,6 +127,10 @@ class Edge(pulumi.ComponentResource):
     """`targetgroup/<name>/<id>` by routed web service."""
     web_acl_arn: pulumi.Output[str]
     """The CloudFront web ACL."""
+    web_acl_name: pulumi.Output[str]
+    """The web ACL's name and metric name (metrics in us-east-1)."""
+    waf_log_group_name: pulumi.Output[str]
+    """The WAF log group, in us-east-1."""
 
     def __init__(
         self,
@@ -249,8 +253,12 @@ class Edge(pulumi.ComponentResource):
         self.target_group_arns = balancer.target_group_arns
         self.target_group_arn_suffixes = balancer.target_group_arn_suffixes
         self.web_acl_arn = firewall.web_acl_arn
+        self.web_acl_name = firewall.web_acl_name
+        self.waf_log_group_name = firewall.log_group_name
         self.register_outputs(
             {
+                "web_acl_name": self.web_acl_name,
+                "waf_log_group_name": self.waf_log_group_name,
                 "app_url": self.app_url,
                 "distribution_id": self.distribution_id,
                 "distribution_arn": self.distribution_arn,

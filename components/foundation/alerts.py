@@ -1,6 +1,6 @@
 """The alerts topic: where alarms and failed jobs notify operators."""
 
-from typing import TypedDict
+from typing import Any, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -11,13 +11,15 @@ class AlertsArgs(TypedDict):
     """`<project>-<environment>`: the topic is `<name_prefix>-alerts`."""
     account_id: str
     """Only this account's alarms and rules may publish."""
+    region: str
+    """The topic's region: alarms notify topics of their own region only."""
     kms_key_arn: pulumi.Input[str]
     """The data key; its policy lets CloudWatch and EventBridge use it."""
 
 
 class Alerts(pulumi.ComponentResource):
     """An encrypted SNS topic that CloudWatch alarms and EventBridge rules of this account
-    publish to. Subscriptions (e-mail, chat) are added by whoever operates the stack."""
+    publish to. Its subscriptions (e-mail, HTTPS, chat) belong to the observability layer."""
 
     topic_arn: pulumi.Output[str]
     """The topic's ARN."""
@@ -26,6 +28,22 @@ class Alerts(pulumi.ComponentResource):
         self, name: str, args: AlertsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("webplatform:foundation:Alerts", name, None, opts)
+        account = args["account_id"]
+        # Only the condition keys each service documents sending: CloudWatch the alarm's
+        # aws:SourceArn and aws:SourceAccount, EventBridge the rule's aws:SourceArn (a key the
+        # request lacks would silently drop every alert).
+        source = f"{args['region']}:{account}:"
+
+        def publisher(sid: str, service: str, condition: dict[str, Any]) -> dict[str, Any]:
+            return {
+                "Sid": sid,
+                "Effect": "Allow",
+                "Principal": {"Service": f"{service}.amazonaws.com"},
+                "Action": "sns:Publish",
+                "Resource": topic.arn,
+                "Condition": condition,
+            }
+
         topic = aws.sns.Topic(
             name,
             name=f"{args['name_prefix']}-alerts",
@@ -39,18 +57,19 @@ class Alerts(pulumi.ComponentResource):
                 {
                     "Version": "2012-10-17",
                     "Statement": [
-                        {
-                            "Sid": "AlarmsAndRulesOfThisAccountPublish",
-                            "Effect": "Allow",
-                            "Principal": {
-                                "Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]
+                        publisher(
+                            "AlarmsOfThisAccountPublish",
+                            "cloudwatch",
+                            {
+                                "StringEquals": {"aws:SourceAccount": account},
+                                "ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:{source}alarm:*"},
                             },
-                            "Action": "sns:Publish",
-                            "Resource": topic.arn,
-                            "Condition": {
-                                "StringEquals": {"aws:SourceAccount": args["account_id"]}
-                            },
-                        },
+                        ),
+                        publisher(
+                            "RulesOfThisAccountPublish",
+                            "events",
+                            {"ArnLike": {"aws:SourceArn": f"arn:aws:events:{source}rule/*"}},
+                        ),
                         {
                             "Sid": "TlsOnly",
                             "Effect": "Deny",

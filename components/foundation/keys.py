@@ -74,15 +74,7 @@ def key_policy(purpose: str, account_id: str, region: str) -> dict[str, Any]:
         # condition key, since AWS does not document aws:SourceAccount on the KMS requests SNS
         # makes for them, and one the request lacks would silently drop every alert. Who may
         # publish at all is limited by the topic policy (this account's alarms and rules only).
-        statements.append(
-            {
-                "Sid": "AlarmsAndEventsPublishToEncryptedTopicsAndQueues",
-                "Effect": "Allow",
-                "Principal": {"Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]},
-                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
-                "Resource": "*",
-            }
-        )
+        statements.append(alarm_publishers_statement())
         # CloudFront reads the SSE-KMS assets bucket through origin access control. The
         # distribution is made later (edge layer), so any distribution of this account.
         statements.append(
@@ -153,3 +145,16 @@ def key_policy(purpose: str, account_id: str, region: str) -> dict[str, Any]:
             },
         ]
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def alarm_publishers_statement() -> dict[str, Any]:
+    """CloudWatch alarms and EventBridge rules may use the key to publish to the topics it
+    encrypts (Amazon SNS developer guide, "Enable compatibility between event sources from
+    AWS services and encrypted topics")."""
+    return {
+        "Sid": "AlarmsAndEventsPublishToEncryptedTopicsAndQueues",
+        "Effect": "Allow",
+        "Principal": {"Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]},
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+        "Resource": "*",
+    }

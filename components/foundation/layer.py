@@ -60,6 +60,7 @@ class Foundation(pulumi.ComponentResource):
             {
                 "name_prefix": args["name_prefix"],
                 "account_id": args["account_id"],
+                "region": args["region"],
                 "kms_key_arn": self.data_key_arn,
             },
             opts=pulumi.ResourceOptions(parent=self),

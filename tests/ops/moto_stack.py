@@ -311,10 +311,16 @@ def deploy_log_archive(client: Callable[[str], Any], archive: dict[str, str]) ->
             "Name": archive["table"],
             "TableType": "EXTERNAL_TABLE",
             "StorageDescriptor": {
-                "Columns": [
+                "Columns": [  # as components/observability/search.py declares them
+                    {"Name": "messagetype", "Type": "string"},
+                    {"Name": "owner", "Type": "string"},
                     {"Name": "loggroup", "Type": "string"},
                     {"Name": "logstream", "Type": "string"},
-                    {"Name": "message", "Type": "string"},
+                    {"Name": "subscriptionfilters", "Type": "array<string>"},
+                    {
+                        "Name": "logevents",
+                        "Type": "array<struct<id:string,timestamp:bigint,message:string>>",
+                    },
                 ],
                 "Location": f"s3://{archive['bucket']}/",
             },

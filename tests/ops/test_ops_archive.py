@@ -10,8 +10,14 @@ from pathlib import Path
 from click.testing import Result
 from moto_stack import ARCHIVE_KEY, ARCHIVE_RECORD, REGION, Deployed
 
-COLUMNS = ["loggroup", "logstream", "message", "datehour"]
-ROW = ["/ecs/webplatform-dev/web", "web/web/0a1b", "ERROR archived", "2026/12/01/03"]
+COLUMNS = ["loggroup", "logstream", "logevents", "datehour"]
+ROW = [
+    "/ecs/webplatform-dev/web",
+    "web/web/0a1b",
+    "[{id=1, timestamp=1796094000000, message=ERROR archived}]",
+    "2026/12/01/03",
+]
+WHERE = "any_match(logevents, e -> e.message LIKE '%ERROR%')"
 
 
 def queue_athena_result(moto_url: str, rows: list[list[str]]) -> None:
@@ -48,7 +54,7 @@ def test_query_selects_the_window_by_the_date_partition(
         "--end",
         "2026-12-01T23:59:59Z",
         "--where",
-        "message LIKE '%ERROR%'",
+        WHERE,
         "--json",
     )
     assert result.exit_code == 0, result.output
@@ -65,7 +71,7 @@ def test_query_selects_the_window_by_the_date_partition(
     assert query == (
         'SELECT * FROM "webplatform_dev_logs"."events" '
         "WHERE \"datehour\" BETWEEN '2026/12/01/00' AND '2026/12/01/23' "
-        "AND (message LIKE '%ERROR%') LIMIT 100"
+        f"AND ({WHERE}) LIMIT 100"
     )
 
 

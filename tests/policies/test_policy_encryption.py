@@ -382,6 +382,49 @@ CASES = [
             ("replicationGroupId", DELETE, True),
         ],
     ),
+    (
+        at_rest.FIREHOSE_CMK,
+        "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream",
+        {
+            "destination": "extended_s3",
+            "serverSideEncryption": {
+                "enabled": True,
+                "keyType": "CUSTOMER_MANAGED_CMK",
+                "keyArn": KEY,
+            },
+            "extendedS3Configuration": {"bucketArn": "arn:aws:s3:::archive", "kmsKeyArn": KEY},
+        },
+        [
+            ("extendedS3Configuration.kmsKeyArn", DELETE, True),
+            ("extendedS3Configuration", DELETE, False),  # another destination
+        ],
+    ),
+    (
+        at_rest.ATHENA_WORKGROUP,
+        "aws:athena/workgroup:Workgroup",
+        {
+            "name": "web-logs",
+            "configuration": {
+                "enforceWorkgroupConfiguration": True,
+                "resultConfiguration": {
+                    "outputLocation": "s3://results/",
+                    "encryptionConfiguration": {"encryptionOption": "SSE_KMS", "kmsKeyArn": KEY},
+                },
+            },
+        },
+        [
+            ("configuration.enforceWorkgroupConfiguration", False, True),
+            ("configuration.enforceWorkgroupConfiguration", DELETE, False),  # default true
+            ("configuration.resultConfiguration.encryptionConfiguration", DELETE, True),
+            (
+                "configuration.resultConfiguration.encryptionConfiguration.encryptionOption",
+                "SSE_S3",
+                True,
+            ),
+            ("configuration.resultConfiguration.encryptionConfiguration.kmsKeyArn", DELETE, True),
+            ("configuration", DELETE, True),
+        ],
+    ),
 ]
 
 COMPLIANT = [pytest.param(p, t, props, id=f"{p.name}:{t}") for p, t, props, _ in CASES]

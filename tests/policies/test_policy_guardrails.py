@@ -294,6 +294,18 @@ CASES = [
             ("keyUsage", DELETE, False),  # RSA: no rotation
         ],
     ),
+    (
+        observability.ALARM_ACTIONS,
+        "aws:cloudwatch/metricAlarm:MetricAlarm",
+        {"alarmActions": ["arn:aws:sns:r:1:alerts"], "okActions": ["arn:aws:sns:r:1:alerts"]},
+        [
+            ("alarmActions", [], True),
+            ("alarmActions", DELETE, True),
+            ("okActions", DELETE, True),
+            ("actionsEnabled", False, True),
+            ("actionsEnabled", True, False),
+        ],
+    ),
 ]
 
 COMPLIANT = [pytest.param(p, t, props, id=f"{p.name}:{t}") for p, t, props, _ in CASES]
@@ -568,3 +580,34 @@ def test_vpc_flow_logs(flow_log, bad):
         props = {"trafficType": "ALL", "logDestinationType": "cloud-watch-logs", **flow_log}
         resources.append(Res("aws:ec2/flowLog:FlowLog", "web-vpc-flow", props, deps=deps))
     assert bool(check_stack(observability.VPC_FLOW_LOGS, resources)) is bad
+
+
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+SUBSCRIPTION = "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter"
+
+
+@pytest.mark.parametrize(
+    ("group", "subscription", "bad"),
+    [
+        ("/ecs/web", {"deps": {"logGroup": ["web-logs"]}}, False),
+        ("/ecs/web", {"logGroup": "/ecs/web"}, False),
+        ("/ecs/web", {"logGroup": "/ecs/other"}, True),
+        ("/aws/lambda/hello", None, True),
+        ("/vpc/web/flow-logs", None, True),
+        ("/aws/rds/cluster/db/postgresql", None, False),  # not an application log group
+    ],
+)
+def test_application_log_groups_are_archived(group, subscription, bad):
+    resources = [Res(LOG_GROUP, "web-logs", {"name": group, "retentionInDays": 30})]
+    if subscription is not None:
+        deps = subscription.pop("deps", {})
+        props = {"destinationArn": "arn:aws:firehose:r:1:deliverystream/logs", **subscription}
+        resources.append(Res(SUBSCRIPTION, "web-archive", props, deps=deps))
+    assert bool(check_stack(observability.LOG_GROUP_ARCHIVED, resources)) is bad
+
+
+def test_archived_log_group_patterns_are_configurable():
+    resources = [Res(LOG_GROUP, "web-logs", {"name": "/app/web", "retentionInDays": 30})]
+    assert check_stack(observability.LOG_GROUP_ARCHIVED, resources) == []
+    config = {"applicationLogGroups": ["/app/*"]}
+    assert check_stack(observability.LOG_GROUP_ARCHIVED, resources, config)

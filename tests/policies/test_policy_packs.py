@@ -151,6 +151,8 @@ DOMAINLESS_DEV = {
     ("encryption", "encryption-cloudfront-viewer-tls"),
     ("encryption", "encryption-cloudfront-origin-tls"),
     ("guardrails", "guardrails-alb-deletion-protection"),
+    # Every application log group archived: reported in dev, required in prd (issue 13).
+    ("guardrails", "guardrails-cloudwatch-log-group-archived"),
 }
 
 

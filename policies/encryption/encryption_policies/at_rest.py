@@ -477,6 +477,9 @@ def _check_firehose_key(props, args, cfg):
         "CUSTOMER_MANAGED_CMK"
     ):
         yield f"{_label(args)} encrypts with an AWS owned key; use keyType CUSTOMER_MANAGED_CMK."
+    s3 = get(props, "extendedS3Configuration")
+    if s3 is not None and not get(s3, "kmsKeyArn"):
+        yield f"{_label(args)} writes S3 objects without extendedS3Configuration.kmsKeyArn ({CMK})."
 
 
 FIREHOSE_CMK = resource_policy(
@@ -485,7 +488,41 @@ FIREHOSE_CMK = resource_policy(
     types=["aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"],
     check=_check_firehose_key,
     severity=Severity.MEDIUM,
-    remediation="Set server_side_encryption.key_type='CUSTOMER_MANAGED_CMK' and key_arn.",
+    remediation=(
+        "Set server_side_encryption.key_type='CUSTOMER_MANAGED_CMK' and key_arn, and "
+        "extended_s3_configuration.kms_key_arn."
+    ),
 )
 
 POLICIES += [FIREHOSE_CMK]
+
+
+def _check_athena_workgroup(props, args, cfg):
+    configuration = get(props, "configuration")
+    # The provider's default enforces the workgroup's settings on every query.
+    if not flag(get(configuration, "enforceWorkgroupConfiguration"), default=True):
+        yield (
+            f"{_label(args)} lets queries override its result encryption "
+            "(enforceWorkgroupConfiguration false)."
+        )
+    encryption = get(configuration, "resultConfiguration", "encryptionConfiguration")
+    option = get(encryption, "encryptionOption")
+    if option not in ("SSE_KMS", "CSE_KMS"):
+        yield f"{_label(args)} writes query results with {option or 'no encryption'}; use SSE_KMS."
+    elif not get(encryption, "kmsKeyArn"):
+        yield f"{_label(args)} encrypts query results without a kmsKeyArn; set {CMK}."
+
+
+ATHENA_WORKGROUP = resource_policy(
+    "encryption-athena-workgroup-results",
+    "Athena workgroups encrypt query results with a customer managed KMS key and enforce it.",
+    types=["aws:athena/workgroup:Workgroup"],
+    check=_check_athena_workgroup,
+    severity=Severity.MEDIUM,
+    remediation=(
+        "Set configuration={'enforce_workgroup_configuration': True, 'result_configuration': "
+        "{'encryption_configuration': {'encryption_option': 'SSE_KMS', 'kms_key_arn': <key>}}}."
+    ),
+)
+
+POLICIES += [ATHENA_WORKGROUP]

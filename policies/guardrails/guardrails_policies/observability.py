@@ -12,6 +12,7 @@ from policy_support import (
     flag,
     get,
     items,
+    matches,
     number,
     resource_policy,
     stack_policy,
@@ -228,3 +229,60 @@ RDS_LOG_EXPORTS = resource_policy(
 )
 
 POLICIES += [FLOW_LOG_REJECT, RDS_LOG_EXPORTS]
+
+
+METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+SUBSCRIPTION_FILTER = "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter"
+
+
+def _check_alarm_actions(props, args, cfg):
+    if not flag(get(props, "actionsEnabled"), default=True):
+        yield f"{_label(args)} has its actions disabled (actionsEnabled false)."
+    for field, state in (("alarmActions", "ALARM"), ("okActions", "OK")):
+        if not strings(get(props, field)):
+            yield f"{_label(args)} notifies nobody on {state} ({field} empty)."
+
+
+ALARM_ACTIONS = resource_policy(
+    "guardrails-cloudwatch-alarm-actions",
+    "CloudWatch alarms notify on ALARM and on OK (an alarm nobody hears is not monitoring).",
+    types=[METRIC_ALARM],
+    check=_check_alarm_actions,
+    controls=("CloudWatch.15", "CloudWatch.17"),
+    severity=Severity.MEDIUM,
+    remediation="Set alarm_actions and ok_actions to the alerts topic, and keep actions enabled.",
+)
+
+
+def _check_log_group_archived(group, stack, cfg):
+    name = get(group.props, "name")
+    if not isinstance(name, str) or not matches(name, cfg["applicationLogGroups"]):
+        return
+    if not stack.referring(group, [SUBSCRIPTION_FILTER], "logGroup", ("name",)):
+        yield f"application log group {name} has no subscription filter (to the log archive)."
+
+
+LOG_GROUP_ARCHIVED = stack_policy(
+    "guardrails-cloudwatch-log-group-archived",
+    "Every application log group has a subscription filter, so its events reach the log "
+    "archive beyond the group's retention.",
+    subjects=[LOG_GROUP],
+    reads=[SUBSCRIPTION_FILTER],
+    check=_check_log_group_archived,
+    severity=Severity.MEDIUM,
+    remediation=(
+        "Add an aws.cloudwatch.LogSubscriptionFilter with log_group=<group name> to the "
+        "observability layer's Firehose stream (its log_groups)."
+    ),
+    params={
+        "applicationLogGroups": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": ["/ecs/*", "/aws/lambda/*", "/vpc/*"],
+            "description": "Name patterns of the log groups that must be archived.",
+        }
+    },
+)
+
+POLICIES += [ALARM_ACTIONS, LOG_GROUP_ARCHIVED]
