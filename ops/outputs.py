@@ -26,7 +26,8 @@ class SecurityGroups(Output):
     alb: str
     app: str
     data: str
-    endpoints: str
+    endpoints: str | None = None
+    """Only where the stack has interface endpoints (none in dev)."""
 
 
 class ServiceOutputs(Output):

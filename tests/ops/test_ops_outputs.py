@@ -14,6 +14,7 @@ from moto_stack import SAMPLE_OUTPUTS, Deployed
 
 from ops.cli import main
 from ops.outputs import StackOutputs
+from tests.conftest import stack_plan
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 LEAF_COMMANDS = [
@@ -43,6 +44,15 @@ def test_the_sample_outputs_follow_the_contract() -> None:
     assert outputs.jobs["nightly-report"].task_family == "webplatform-dev-worker"
     assert outputs.ops_host is not None and outputs.ops_host.instance_id.startswith("i-")
     assert outputs.security_group_ids.app.startswith("sg-")
+
+
+@pytest.mark.parametrize("stack", ["dev", "prd"])
+def test_the_stacks_outputs_follow_the_contract(stack: str) -> None:
+    planned = stack_plan(stack).outputs
+    outputs = StackOutputs.model_validate(json.loads(json.dumps(planned)))
+    assert outputs.name_prefix == f"webplatform-{stack}"
+    assert set(outputs.services) == set(planned["services"])
+    assert outputs.log_archive is not None and outputs.alarms
 
 
 def test_optional_sections_may_be_missing() -> None:
