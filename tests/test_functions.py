@@ -230,7 +230,7 @@ BAD_FUNCTIONS = [
     ),
     pytest.param(
         {"hello": {**HELLO, "timeout": 901}},
-        "functions.hello.timeout: expected less than or equal to 900",
+        "functions.hello.timeout: must be 900 or less",
         id="timeout-over-15-minutes",
     ),
 ]

@@ -469,7 +469,7 @@ def test_long_target_group_names_are_shortened_with_a_hash() -> None:
 
 BAD_SERVICES = [
     ({"cpu": 300}, "services.web: cpu 300 is not a Fargate size", "cpu"),
-    ({"cpu": 256, "memory": 4096}, "services.web: memory 4096 does not go with cpu 256", "memory"),
+    ({"cpu": 256, "memory": 4096}, "services.web: memory 4096 MiB does not go with", "memory"),
     ({"minCount": 3, "desiredCount": 2}, "services.web: expected minCount <= desired", "counts"),
     ({"desiredCount": 9, "maxCount": 8}, "services.web: expected minCount <= desiredCount", "max"),
     ({"image": "nginx"}, "services.web.image: expected an image with a tag or digest", "no-tag"),

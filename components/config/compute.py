@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from components.config.base import Model, TimeZone
+from components.config.schedule import check_schedule
 
 ENV_NAME = r"^[A-Z][A-Z0-9_]{0,63}$"
 
@@ -31,10 +32,6 @@ LAMBDA_RUNTIMES = (
     "python3.13", "python3.12", "python3.11", "nodejs22.x", "nodejs20.x",
     "java21", "java17", "dotnet8", "ruby3.3", "provided.al2023",
 )  # fmt: skip
-
-RATE = re.compile(r"^rate\((1 (minute|hour|day)|([2-9]|\d{2,}) (minutes|hours|days))\)$")
-CRON_FIELD = r"[0-9A-Za-z*?/,#L-]+"
-CRON = re.compile(rf"^cron\(({CRON_FIELD} ){{5}}{CRON_FIELD}\)$")
 
 
 def _check_image(image: str) -> str:
@@ -56,16 +53,29 @@ Image = Annotated[str, AfterValidator(_check_image)]
 EnvNames = Annotated[dict[str, str], AfterValidator(_check_env_names)]
 
 
+CPU_UNITS = "CPU units: 1024 = 1 vCPU, 256 = 0.25 vCPU"
+MIB = "MiB: 1024 = 1 GB"
+
+
+def _vcpu(cpu: int) -> str:
+    return f"{cpu / 1024:g} vCPU"
+
+
 def check_fargate_size(cpu: int, memory: int) -> None:
+    """Fargate's task sizes: https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html#fargate-tasks-size"""
     if cpu not in FARGATE_MEMORY:
-        raise ValueError(f"cpu {cpu} is not a Fargate size ({', '.join(map(str, FARGATE_MEMORY))})")
+        sizes = ", ".join(f"{c} ({_vcpu(c)})" for c in FARGATE_MEMORY)
+        raise ValueError(f"cpu {cpu} is not a Fargate size; in CPU units (1024 = 1 vCPU): {sizes}")
     allowed = FARGATE_MEMORY[cpu]
     if memory not in allowed:
-        raise ValueError(
-            f"memory {memory} does not go with cpu {cpu} on Fargate "
-            f"({allowed[0]}-{allowed[-1]} in steps of {allowed[1] - allowed[0]})"
+        sizes = (
+            f"{allowed[0]}-{allowed[-1]} in steps of {allowed[1] - allowed[0]}"
             if len(allowed) > 3
-            else f"memory {memory} does not go with cpu {cpu} on Fargate ({allowed})"
+            else ", ".join(map(str, allowed))
+        )
+        raise ValueError(
+            f"memory {memory} MiB does not go with cpu {cpu} ({_vcpu(cpu)}) on Fargate; "
+            f"it takes {sizes} MiB"
         )
 
 
@@ -96,8 +106,8 @@ class ServiceConfig(Model):
     architecture: Literal["arm64", "x86_64"] = Field(
         "arm64", description="The platform the image is built for (arm64: Graviton)."
     )
-    cpu: int = 512
-    memory: int = 1024
+    cpu: int = Field(512, json_schema_extra={"unit": CPU_UNITS})
+    memory: int = Field(1024, json_schema_extra={"unit": MIB})
     port: int | None = Field(None, ge=1, le=65535, description="Set for a web-facing service.")
     health_check_path: str = Field("/health", pattern=r"^/[\x21-\x7e]*$")
     command: list[str] | None = None
@@ -149,8 +159,8 @@ class FunctionConfig(Model):
     runtime: str | None = None
     image: Image | None = None
     architecture: Literal["arm64", "x86_64"] = "arm64"
-    memory: int = Field(256, ge=128, le=10240)
-    timeout: int = Field(30, ge=1, le=900)
+    memory: int = Field(256, ge=128, le=10240, json_schema_extra={"unit": "MB"})
+    timeout: int = Field(30, ge=1, le=900, json_schema_extra={"unit": "seconds"})
     reserved_concurrency: int | None = Field(None, ge=0)
     vpc: bool = Field(False, description="Attach to the app subnets with the app group.")
     environment: EnvNames = Field(default_factory=dict)
@@ -204,8 +214,8 @@ class JobConfig(Model):
     service: str | None = Field(None, description="Run this service's task with `command`.")
     image: Image | None = None
     architecture: Literal["arm64", "x86_64"] = "arm64"
-    cpu: int = 256
-    memory: int = 512
+    cpu: int = Field(256, json_schema_extra={"unit": CPU_UNITS})
+    memory: int = Field(512, json_schema_extra={"unit": MIB})
     command: list[str] | None = None
     retries: RetryConfig = Field(description="Retries of a failed run (tier default: jobRetries).")
     timeout_minutes: int = Field(60, ge=1, le=1440, description="A run longer than this fails.")
@@ -221,19 +231,7 @@ class JobConfig(Model):
     @field_validator("schedule")
     @classmethod
     def _check_schedule(cls, expression: str | None) -> str | None:
-        if expression is None or RATE.match(expression):
-            return expression
-        if not CRON.match(expression):
-            raise ValueError(
-                "expected cron(min hour day-of-month month day-of-week year) or rate(N unit), "
-                f"got {expression!r}"
-            )
-        fields = expression[5:-1].split()
-        if (fields[2] == "?") == (fields[4] == "?"):
-            raise ValueError(
-                f"{expression}: exactly one of day-of-month and day-of-week must be '?'"
-            )
-        return expression
+        return None if expression is None else check_schedule(expression)
 
     @model_validator(mode="after")
     def _consistent(self) -> JobConfig:

@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from components.config.aws_data import auto_pause_versions, supports_auto_pause
 from components.config.base import Model, TimeZone
+from components.config.schedule import check_cron
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 HH_MM = r"([01]\d|2[0-3]):[0-5]\d"
@@ -91,8 +93,17 @@ class DatabaseConfig(EngineModel):
     instance_class: str = Field(
         "db.serverless", description="db.serverless (Serverless v2) or a class like db.r7g.large."
     )
-    min_capacity: float = Field(ge=0.5, le=256, multiple_of=0.5)
-    max_capacity: float = Field(ge=0.5, le=256, multiple_of=0.5)
+    min_capacity: float = Field(
+        ge=0,
+        le=256,
+        multiple_of=0.5,
+        description="Serverless v2 floor; 0 pauses an idle cluster (engine versions with "
+        "auto-pause).",
+        json_schema_extra={"unit": "ACUs of about 2 GiB"},
+    )
+    max_capacity: float = Field(
+        ge=0.5, le=256, multiple_of=0.5, json_schema_extra={"unit": "ACUs of about 2 GiB"}
+    )
     instances: int = Field(ge=1, le=15, description="Writer plus readers, spread over zones.")
     backup_retention_days: int = Field(ge=1, le=35)
     backup_window: str = "18:00-18:30"
@@ -149,6 +160,11 @@ class DatabaseConfig(EngineModel):
         if self.min_capacity > self.max_capacity:
             raise ValueError(
                 f"minCapacity {self.min_capacity} is above maxCapacity {self.max_capacity}"
+            )
+        if self.min_capacity == 0 and not supports_auto_pause(self.engine, self.version):
+            raise ValueError(
+                f"minCapacity 0 (automatic pause) needs {auto_pause_versions(self.engine)}; "
+                f"engineVersion is {self.version}"
             )
         mysql_version = "mysql_aurora" in (self.engine_version or "")
         if self.engine_version and mysql_version != (self.engine == "aurora-mysql"):
@@ -275,14 +291,20 @@ class BackupConfig(Model):
     @field_validator("schedule")
     @classmethod
     def _check_schedule(cls, expression: str) -> str:
-        if not re.fullmatch(r"cron\((\S+ ){5}\S+\)", expression):
-            raise ValueError(f"expected a cron(...) expression in UTC, got {expression!r}")
-        return expression
+        return check_cron(expression)
 
     def settings(self) -> dict[str, Any] | None:
         """What the data layer takes: the plan's settings, or None when backups are off."""
         return self.model_dump(exclude={"enabled"}) if self.enabled else None
 
+
+# Every variable the data layer may inject into a service's task as a secret (`valueFrom`):
+# the endpoints under /<project>/<env>/shared/ and the credentials of either access mode.
+SHARED_SECRET_NAMES = (
+    "DB_HOST", "DB_READER_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_AUTH", "DB_PASSWORD",
+    "CACHE_HOST", "CACHE_READER_HOST", "CACHE_PORT", "CACHE_USER", "CACHE_AUTH",
+    "CACHE_AUTH_TOKEN",
+)  # fmt: skip
 
 SERVICE_NAME = r"^[a-z][a-z0-9-]{0,30}$"
 SETTING_NAME = r"^[A-Z][A-Z0-9_]{0,63}$"

@@ -37,7 +37,12 @@ class NetworkConfig(Model):
         try:
             return ipaddress.IPv4Network(value, strict=True)
         except (ValueError, TypeError):
+            pass
+        try:
+            network = ipaddress.IPv4Network(value, strict=False)
+        except (ValueError, TypeError):
             raise ValueError(f"expected an IPv4 CIDR such as 10.0.0.0/16, got {value!r}") from None
+        raise ValueError(f"{value} has host bits set; did you mean {network}?")
 
     @field_validator("cidr")
     @classmethod
