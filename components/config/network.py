@@ -34,6 +34,8 @@ class NetworkConfig(Model):
     @field_validator("cidr", mode="before")
     @classmethod
     def _parse_cidr(cls, value: Any) -> ipaddress.IPv4Network:
+        if not isinstance(value, str):
+            raise ValueError(f"expected an IPv4 CIDR such as 10.0.0.0/16, got {value!r}")
         try:
             return ipaddress.IPv4Network(value, strict=True)
         except (ValueError, TypeError):

@@ -200,7 +200,7 @@ def load(
         return ConfigError(stack_file, key if key == "aws:region" else ns + key, problem)
 
     environment = raw.get("environment")
-    if environment not in TIER_DEFAULTS:
+    if not isinstance(environment, str) or environment not in TIER_DEFAULTS:
         problem = "required key is missing" if environment is None else f"got {environment!r}"
         raise fail("environment", f"expected one of dev, stg, prd; {problem}")
     merged = _merge(TIER_DEFAULTS[environment], raw)
@@ -457,7 +457,9 @@ def _unknown_key(key: str, model: Any) -> str:
     if not (isinstance(model, type) and issubclass(model, BaseModel)):
         return "unknown key"
     known = sorted(str(f.alias) for f in model.model_fields.values() if f.alias != "region")
-    close = difflib.get_close_matches(key, known, n=1)
+    close = difflib.get_close_matches(key, known, n=1) or [
+        k for k in known if len(key) > 2 and k.lower().startswith(key.lower())
+    ]
     hint = f"did you mean {close[0]!r}? " if close else ""
     return f"unknown key; {hint}expected one of {', '.join(known)}"
 
