@@ -433,3 +433,15 @@ def test_overlapping_vpc_ranges_of_two_stack_files_are_a_warning(tmp_path: Path)
     ]
     assert list(overlapping_networks(tmp_path / "Pulumi.stg.yaml", "webplatform")) == []
     assert list(overlapping_networks(PROJECT_DIR / "Pulumi.prd.yaml", "webplatform")) == []
+
+
+def test_the_config_reference_is_the_models_own() -> None:
+    from components.config import reference
+
+    text = reference.reference()
+    assert reference.DOC.read_text(encoding="utf-8") == text, (
+        "docs/config.md is out of date: run python -m components.config.reference"
+    )
+    assert "| `services.<name>.cpu` | whole number | `512` | `512` | `512` |" in text
+    assert "| `logRetentionDays` | whole number | `30` | `90` | `365` |" in text
+    assert reference.main(["--check"]) == 0
