@@ -195,7 +195,7 @@ def test_the_example_function_ships_its_handler_without_its_test() -> None:
 BAD_FUNCTIONS = [
     pytest.param(
         {"hello": {**HELLO, "runtime": "python3.8"}},
-        "functions.hello: runtime 'python3.8' is not supported; one of python3.13",
+        "functions.hello: runtime 'python3.8' is no Lambda runtime; one of nodejs24.x",
         id="unsupported-runtime",
     ),
     pytest.param(

@@ -6,12 +6,14 @@ Tier defaults for these keys live with the others in `components.config.TIER_DEF
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
+from components.config.aws_data import LAMBDA_RESERVED_VARIABLES, check_runtime
 from components.config.base import Model, TimeZone
 from components.config.schedule import check_schedule
 
@@ -28,10 +30,7 @@ FARGATE_MEMORY = {
     16384: list(range(32768, 122880 + 1, 8192)),
 }
 
-LAMBDA_RUNTIMES = (
-    "python3.13", "python3.12", "python3.11", "nodejs22.x", "nodejs20.x",
-    "java21", "java17", "dotnet8", "ruby3.3", "provided.al2023",
-)  # fmt: skip
+ECS_HEALTH_CHECK = "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_HealthCheck.html"
 
 
 def _check_image(image: str) -> str:
@@ -86,11 +85,30 @@ class ClusterConfig(Model):
 
 
 class HealthCheckConfig(Model):
-    command: list[str] = Field(min_length=1, description="e.g. [CMD-SHELL, curl -f localhost]")
-    interval_seconds: int = Field(30, ge=5, le=300)
-    timeout_seconds: int = Field(5, ge=2, le=120)
-    retries: int = Field(3, ge=1, le=10)
-    start_period_seconds: int = Field(60, ge=0, le=300)
+    """A container health check, in ECS's ranges (botocore's ecs HealthCheck documents them)."""
+
+    command: list[str] = Field(
+        min_length=2,
+        description="CMD or CMD-SHELL, then the command, e.g. [CMD-SHELL, curl -f localhost]",
+        json_schema_extra={"source": ECS_HEALTH_CHECK},
+    )
+    interval_seconds: int = Field(
+        30, ge=5, le=300, json_schema_extra={"unit": "seconds", "source": ECS_HEALTH_CHECK}
+    )
+    timeout_seconds: int = Field(
+        5, ge=2, le=60, json_schema_extra={"unit": "seconds", "source": ECS_HEALTH_CHECK}
+    )
+    retries: int = Field(3, ge=1, le=10, json_schema_extra={"source": ECS_HEALTH_CHECK})
+    start_period_seconds: int = Field(
+        60, ge=0, le=300, json_schema_extra={"unit": "seconds", "source": ECS_HEALTH_CHECK}
+    )
+
+    @field_validator("command")
+    @classmethod
+    def _check_command(cls, command: list[str]) -> list[str]:
+        if command[0] not in ("CMD", "CMD-SHELL"):
+            raise ValueError(f"starts with CMD or CMD-SHELL (ECS runs it so), got {command[0]!r}")
+        return command
 
 
 class AutoscalingConfig(Model):
@@ -179,10 +197,18 @@ class FunctionConfig(Model):
         if self.code is not None:
             if not self.handler or not self.runtime:
                 raise ValueError("code needs a handler and a runtime")
-            if self.runtime not in LAMBDA_RUNTIMES:
-                supported = ", ".join(LAMBDA_RUNTIMES)
-                raise ValueError(f"runtime {self.runtime!r} is not supported; one of {supported}")
+            problem = check_runtime(self.runtime, datetime.date.today())
+            if problem:
+                raise ValueError(problem)
         return self
+
+    @field_validator("environment")
+    @classmethod
+    def _check_reserved(cls, variables: dict[str, str]) -> dict[str, str]:
+        for name in variables:
+            if name in LAMBDA_RESERVED_VARIABLES:
+                raise ValueError(f"{name} is set by the Lambda runtime; a function may not set it")
+        return variables
 
 
 class RetryConfig(Model):

@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from components.config.aws_data import auto_pause_versions, supports_auto_pause
+from components.config.aws_data import (
+    CACHE_VERSIONS,
+    aurora_version_problem,
+    auto_pause_versions,
+    cache_node_problem,
+    instance_class_problem,
+    supports_auto_pause,
+)
 from components.config.base import Model, TimeZone
 from components.config.schedule import check_cron
 
@@ -139,10 +146,15 @@ class DatabaseConfig(EngineModel):
     @field_validator("instance_class")
     @classmethod
     def _check_class(cls, name: str) -> str:
-        if name != "db.serverless" and not re.fullmatch(r"db\.[a-z0-9]+\.[a-z0-9]+", name):
+        if name == "db.serverless":
+            return name
+        if not re.fullmatch(r"db\.[a-z0-9]+\.[a-z0-9]+", name):
             raise ValueError(
                 f"expected db.serverless or a class such as db.r7g.large, got {name!r}"
             )
+        problem = instance_class_problem(name)
+        if problem:
+            raise ValueError(problem)
         return name
 
     @field_validator("backup_window")
@@ -161,14 +173,19 @@ class DatabaseConfig(EngineModel):
             raise ValueError(
                 f"minCapacity {self.min_capacity} is above maxCapacity {self.max_capacity}"
             )
+        mysql_version = "mysql_aurora" in (self.engine_version or "")
+        if self.engine_version and mysql_version != (self.engine == "aurora-mysql"):
+            raise ValueError(f"engineVersion {self.engine_version} is not an {self.engine} version")
+        problem = aurora_version_problem(
+            self.engine, self.version, serverless=self.instance_class == "db.serverless"
+        )
+        if problem:
+            raise ValueError(problem)
         if self.min_capacity == 0 and not supports_auto_pause(self.engine, self.version):
             raise ValueError(
                 f"minCapacity 0 (automatic pause) needs {auto_pause_versions(self.engine)}; "
                 f"engineVersion is {self.version}"
             )
-        mysql_version = "mysql_aurora" in (self.engine_version or "")
-        if self.engine_version and mysql_version != (self.engine == "aurora-mysql"):
-            raise ValueError(f"engineVersion {self.engine_version} is not an {self.engine} version")
         if _overlaps_every_day(self.backup_window, self.maintenance_window):
             raise ValueError(
                 f"backupWindow {self.backup_window} overlaps maintenanceWindow "
@@ -197,8 +214,21 @@ class CacheConfig(EngineModel):
         "secret); token: a generated AUTH token from Secrets Manager.",
     )
 
+    @field_validator("node_type")
+    @classmethod
+    def _check_node_type(cls, node_type: str) -> str:
+        problem = cache_node_problem(node_type)
+        if problem:
+            raise ValueError(problem)
+        return node_type
+
     @model_validator(mode="after")
     def _iam_needs_version_7(self) -> CacheConfig:
+        if self.version not in CACHE_VERSIONS[self.engine]:
+            raise ValueError(
+                f"engineVersion {self.version}: ElastiCache creates {self.engine} "
+                f"{', '.join(CACHE_VERSIONS[self.engine])}"
+            )
         if self.access == "iam" and int(self.version.split(".")[0]) < 7:
             raise ValueError(
                 f"IAM authentication needs Valkey or Redis OSS 7 or later, got {self.version}; "

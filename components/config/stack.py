@@ -63,7 +63,14 @@ class StackConfig(Model):
     """Everything a stack file says, after tier defaults and validation."""
 
     environment: Tier = Field(description="Environment tier; chooses the defaults.")
-    owner: str = Field(min_length=1, description="Team that owns the stack (Owner tag).")
+    owner: str = Field(
+        min_length=1,
+        max_length=256,
+        description="Team that owns the stack (Owner tag): letters, digits, spaces, _.:/=+-@",
+        json_schema_extra={
+            "source": "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Tag.html"
+        },
+    )
     account_id: str = Field(pattern=r"^\d{12}$", description="The only AWS account to deploy to.")
     project: str = Field(
         pattern=r"^[a-z][a-z0-9-]{1,19}$", description="Short name used in tags and names."
@@ -118,6 +125,17 @@ class StackConfig(Model):
     @classmethod
     def _check_app_settings(cls, settings: Any) -> Any:
         return check_app_settings(settings) if isinstance(settings, dict) else settings
+
+    @field_validator("owner")
+    @classmethod
+    def _check_tag_value(cls, owner: str) -> str:
+        # AWS tag values: Unicode letters, digits, white space and _ . : / = + - @.
+        wrong = sorted({c for c in owner if not (c.isalnum() or c.isspace() or c in "_.:/=+-@")})
+        if wrong:
+            raise ValueError(f"an AWS tag value takes no {' '.join(wrong)!r}")
+        if owner.lower().startswith("aws:"):
+            raise ValueError("a tag value may not start with aws: (reserved for AWS)")
+        return owner
 
     @field_validator("region")
     @classmethod
@@ -344,9 +362,24 @@ def _check_references(config: StackConfig) -> Iterator[Mistake]:
                     f"{variable} is also injected as a secret (ECS refuses the task "
                     "definition); rename it or drop it",
                 )
+        port = service.environment.get("PORT")
+        if port is not None and port != str(service.port):
+            yield (
+                f"services.{name}.environment.PORT",
+                f"PORT {port!r} is not the service's port ({service.port}): the load balancer "
+                "and health checks reach the container on `port`",
+            )
     for name, job in config.jobs.items():
-        if job.service is not None and job.service not in config.services:
+        runs = config.services.get(job.service or "")
+        if job.service is not None and runs is None:
             yield f"jobs.{name}.service", f"no service {job.service!r} in services"
+        for key in ("architecture", "cpu", "memory"):
+            if runs and key in job.model_fields_set and getattr(job, key) != getattr(runs, key):
+                yield (
+                    f"jobs.{name}.{key}",
+                    f"the job runs service {job.service!r}'s task, whose {key} is "
+                    f"{getattr(runs, key)}; drop {key} or give the job its own image",
+                )
     mistake = check_job_graph(config.jobs)
     if mistake is not None:
         yield mistake
