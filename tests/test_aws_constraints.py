@@ -62,7 +62,7 @@ RULES = [
     pytest.param(
         {"database": {"engineVersion": "13.5", "instanceClass": "db.r7g.large"}},
         {"database": {"engineVersion": "12.22", "instanceClass": "db.r7g.large"}},
-        "database: engineVersion 12.22: RDS creates aurora-postgresql of major versions 13,",
+        "database: engineVersion 12.22: aurora-postgresql 12 is past RDS standard support",
         id="aurora-major-version",
     ),
     pytest.param(
@@ -86,7 +86,7 @@ RULES = [
     pytest.param(
         {"cache": {"engineVersion": "7.2"}},
         {"cache": {"engineVersion": "7.1"}},
-        "cache: engineVersion 7.1: ElastiCache creates valkey 7.2, 8.0, 8.1",
+        "cache: engineVersion 7.1: ElastiCache creates valkey 7.2, 8.0, 8.1, 8.2, 9.0, 9.1",
         id="valkey-version",
     ),
     pytest.param(

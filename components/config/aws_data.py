@@ -154,27 +154,34 @@ LAMBDA_RESERVED_VARIABLES = frozenset({
 
 # Aurora Serverless v2 (db.serverless) from these engine versions on ("Requirements and
 # limitations for Aurora Serverless v2",
-# https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2.requirements.html).
+# https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.Aurora_Fea_Regions_DB-eng.Feature.ServerlessV2.html;
+# Aurora MySQL 4 (MySQL 8.4) has it in every version).
 SERVERLESS_V2_FROM = {
     "aurora-postgresql": ("13.6", "14.3", "15.2", "16.1"),
-    "aurora-mysql": ("3.02.0",),
+    "aurora-mysql": ("3.02.0", "4.0.0"),
 }
-# Major versions RDS still creates clusters of (standard support): Aurora PostgreSQL 13-17,
-# Aurora MySQL 3 ("Aurora PostgreSQL releases", "Aurora MySQL version 3";
+# Major versions in RDS standard support: Aurora PostgreSQL 13-17, Aurora MySQL 3 and 4 (MySQL
+# 8.0 and 8.4); older ones run only on paid RDS Extended Support ("Aurora PostgreSQL releases",
+# "Aurora MySQL releases";
 # https://docs.aws.amazon.com/AmazonRDS/latest/AuroraPostgreSQLReleaseNotes/aurorapostgresql-release-calendar.html,
 # https://docs.aws.amazon.com/AmazonRDS/latest/AuroraMySQLReleaseNotes/AuroraMySQL.release-calendars.html).
-AURORA_MAJOR_VERSIONS = {"aurora-postgresql": (13, 14, 15, 16, 17), "aurora-mysql": (3,)}
+AURORA_MAJOR_VERSIONS = {"aurora-postgresql": (13, 14, 15, 16, 17), "aurora-mysql": (3, 4)}
 # Instance class families Aurora PostgreSQL and MySQL run on ("Supported DB engines for DB
 # instance classes",
 # https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.DBInstanceClass.SupportAurora.html);
 # the burstable ones in medium and large only.
 AURORA_INSTANCE_FAMILIES = (
-    "r5", "r6g", "r6gd", "r6i", "r6id", "r7g", "r7i", "r8g", "x2g", "t3", "t4g",
+    "r5", "r6g", "r6gd", "r6i", "r6id", "r7g", "r7i", "r8g", "r8gd", "x2g", "t3", "t4g",
 )  # fmt: skip
 BURSTABLE_SIZES = ("medium", "large")
 # ElastiCache engine versions it creates replication groups of ("Supported engines and
-# versions", https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/engine-versions.html).
-CACHE_VERSIONS = {"valkey": ("7.2", "8.0", "8.1"), "redis": ("6.2", "7.0", "7.1")}
+# versions", https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/supported-engine-versions.html,
+# https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/engine-versions.html).
+# (Redis OSS 4.0 and 5.0 have three-part versions and no IAM authentication, so none here.)
+CACHE_VERSIONS = {
+    "valkey": ("7.2", "8.0", "8.1", "8.2", "9.0", "9.1"),
+    "redis": ("6.0", "6.2", "7.0", "7.1"),
+}
 # Node type families of current generation ("Supported node types",
 # https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheNodes.SupportedTypes.html).
 CACHE_NODE_FAMILIES = ("t3", "t4g", "m5", "m6g", "m7g", "r5", "r6g", "r6gd", "r7g", "c7gn")
@@ -206,7 +213,10 @@ def aurora_version_problem(engine: str, version: str, serverless: bool) -> str |
     major = _version_tuple(version)[0]
     if major not in AURORA_MAJOR_VERSIONS[engine]:
         majors = ", ".join(map(str, AURORA_MAJOR_VERSIONS[engine]))
-        return f"engineVersion {version}: RDS creates {engine} of major versions {majors}"
+        return (
+            f"engineVersion {version}: {engine} {major} is past RDS standard support; "
+            f"major versions {majors}"
+        )
     if serverless and not at_least(version, SERVERLESS_V2_FROM[engine]):
         floors = ", ".join(v + "+" for v in SERVERLESS_V2_FROM[engine])
         return f"engineVersion {version} has no Serverless v2 (db.serverless): {floors}"
