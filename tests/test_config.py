@@ -158,7 +158,7 @@ BAD_CONFIGS = [
     ),
     pytest.param(
         {"logRetentionDays": "1.5"},
-        "webplatform:logRetentionDays: expected a whole number, got '1.5'",
+        "webplatform:logRetentionDays: expected a whole number (days), got '1.5'",
         id="fractional-text",
     ),
     pytest.param(
@@ -168,7 +168,7 @@ BAD_CONFIGS = [
     ),
     pytest.param(
         {"logRetentionDays": "a month"},
-        "webplatform:logRetentionDays: expected a whole number, got 'a month'",
+        "webplatform:logRetentionDays: expected a whole number (days), got 'a month'",
         id="wrong-type",
     ),
     pytest.param(

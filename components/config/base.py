@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import pulumi
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationInfo, field_validator
 from pydantic.alias_generators import to_camel
+from pydantic.config import JsonDict
 from pydantic_core import PydanticCustomError
 
 
@@ -46,6 +47,15 @@ class Model(BaseModel):
         if value in ("true", "false"):
             return value == "true"
         raise PydanticCustomError("strict_bool", "expected true or false")
+
+
+def aws(source: str, unit: str | None = None) -> JsonDict:
+    """A field's `json_schema_extra`: the AWS page its rule comes from (and its unit), shown
+    in the config reference."""
+    extra: JsonDict = {"source": source}
+    if unit:
+        extra["unit"] = unit
+    return extra
 
 
 def _check_time_zone(name: str) -> str:

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from components.config.aws_data import LAMBDA_RESERVED_VARIABLES, check_runtime
-from components.config.base import Model, TimeZone
+from components.config.base import Model, TimeZone, aws
 from components.config.schedule import check_schedule
 
 ENV_NAME = r"^[A-Z][A-Z0-9_]{0,63}$"
@@ -30,6 +30,12 @@ FARGATE_MEMORY = {
     16384: list(range(32768, 122880 + 1, 8192)),
 }
 
+FARGATE_SIZES = (
+    "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html"
+    "#fargate-tasks-size"
+)
+LAMBDA_QUOTAS = "https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html"
+SCHEDULER_RETRY = "https://docs.aws.amazon.com/scheduler/latest/APIReference/API_RetryPolicy.html"
 ECS_HEALTH_CHECK = "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_HealthCheck.html"
 
 
@@ -124,8 +130,12 @@ class ServiceConfig(Model):
     architecture: Literal["arm64", "x86_64"] = Field(
         "arm64", description="The platform the image is built for (arm64: Graviton)."
     )
-    cpu: int = Field(512, json_schema_extra={"unit": CPU_UNITS})
-    memory: int = Field(1024, json_schema_extra={"unit": MIB})
+    cpu: int = Field(
+        512, description="A Fargate size", json_schema_extra=aws(FARGATE_SIZES, CPU_UNITS)
+    )
+    memory: int = Field(
+        1024, description="One that goes with cpu", json_schema_extra=aws(FARGATE_SIZES, MIB)
+    )
     port: int | None = Field(None, ge=1, le=65535, description="Set for a web-facing service.")
     health_check_path: str = Field("/health", pattern=r"^/[\x21-\x7e]*$")
     command: list[str] | None = None
@@ -174,11 +184,15 @@ class FunctionConfig(Model):
 
     code: str | None = Field(None, description="A directory of this repository, zipped.")
     handler: str | None = None
-    runtime: str | None = None
+    runtime: str | None = Field(
+        None,
+        description="A Lambda runtime before its deprecation date (components/config/aws_data.py)",
+        json_schema_extra=aws("https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html"),
+    )
     image: Image | None = None
     architecture: Literal["arm64", "x86_64"] = "arm64"
-    memory: int = Field(256, ge=128, le=10240, json_schema_extra={"unit": "MB"})
-    timeout: int = Field(30, ge=1, le=900, json_schema_extra={"unit": "seconds"})
+    memory: int = Field(256, ge=128, le=10240, json_schema_extra=aws(LAMBDA_QUOTAS, "MB"))
+    timeout: int = Field(30, ge=1, le=900, json_schema_extra=aws(LAMBDA_QUOTAS, "seconds"))
     reserved_concurrency: int | None = Field(None, ge=0)
     vpc: bool = Field(False, description="Attach to the app subnets with the app group.")
     environment: EnvNames = Field(default_factory=dict)
@@ -231,7 +245,12 @@ class JobConfig(Model):
     other jobs."""
 
     schedule: str | None = Field(
-        None, description="cron(...) or rate(...), EventBridge Scheduler syntax."
+        None,
+        description="cron(min hour day-of-month month day-of-week year) or rate(N unit), "
+        "checked field by field",
+        json_schema_extra=aws(
+            "https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html"
+        ),
     )
     after: list[str] = Field(
         default_factory=list, description="Run when these jobs succeeded (instead of a schedule)."
@@ -240,8 +259,14 @@ class JobConfig(Model):
     service: str | None = Field(None, description="Run this service's task with `command`.")
     image: Image | None = None
     architecture: Literal["arm64", "x86_64"] = "arm64"
-    cpu: int = Field(256, json_schema_extra={"unit": CPU_UNITS})
-    memory: int = Field(512, json_schema_extra={"unit": MIB})
+    cpu: int = Field(
+        256,
+        description="A Fargate size (a job with its own image)",
+        json_schema_extra=aws(FARGATE_SIZES, CPU_UNITS),
+    )
+    memory: int = Field(
+        512, description="One that goes with cpu", json_schema_extra=aws(FARGATE_SIZES, MIB)
+    )
     command: list[str] | None = None
     retries: RetryConfig = Field(description="Retries of a failed run (tier default: jobRetries).")
     timeout_minutes: int = Field(60, ge=1, le=1440, description="A run longer than this fails.")
@@ -249,9 +274,15 @@ class JobConfig(Model):
         "skip", description="A start while the previous run still goes: skip it, or allow it."
     )
     start_retries: int = Field(
-        2, ge=0, le=185, description="Times the scheduler retries a workflow start that failed."
+        2,
+        ge=0,
+        le=185,
+        description="Times the scheduler retries a workflow start that failed.",
+        json_schema_extra=aws(SCHEDULER_RETRY),
     )
-    max_event_age_seconds: int = Field(3600, ge=60, le=86400)
+    max_event_age_seconds: int = Field(
+        3600, ge=60, le=86400, json_schema_extra=aws(SCHEDULER_RETRY, "seconds")
+    )
     enabled: bool = True
 
     @field_validator("schedule")

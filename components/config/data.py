@@ -18,13 +18,20 @@ from components.config.aws_data import (
     instance_class_problem,
     supports_auto_pause,
 )
-from components.config.base import Model, TimeZone
+from components.config.base import Model, TimeZone, aws
 from components.config.schedule import check_cron
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 HH_MM = r"([01]\d|2[0-3]):[0-5]\d"
 DAILY_WINDOW = re.compile(rf"^{HH_MM}-{HH_MM}$")
 WEEKLY_WINDOW = re.compile(rf"^({'|'.join(DAYS)}):{HH_MM}-({'|'.join(DAYS)}):{HH_MM}$")
+
+AURORA = "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide"
+AURORA_VERSIONS = (
+    "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/"
+    "Concepts.Aurora_Fea_Regions_DB-eng.Feature.ServerlessV2.html"
+)
+ELASTICACHE = "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg"
 
 ENGINE_PORTS = {"aurora-postgresql": 5432, "aurora-mysql": 3306, "valkey": 6379, "redis": 6379}
 DEFAULT_VERSIONS = {
@@ -96,7 +103,12 @@ class DatabaseConfig(EngineModel):
     """`<project>:database`: the Aurora cluster."""
 
     engine: Literal["aurora-postgresql", "aurora-mysql"] = "aurora-postgresql"
-    engine_version: str | None = Field(None, description="Pinned version; default per engine.")
+    engine_version: str | None = Field(
+        None,
+        description="Pinned version; default per engine. Major versions in standard support; "
+        "with db.serverless, one with Serverless v2",
+        json_schema_extra=aws(AURORA_VERSIONS),
+    )
     instance_class: str = Field(
         "db.serverless", description="db.serverless (Serverless v2) or a class like db.r7g.large."
     )
@@ -111,12 +123,33 @@ class DatabaseConfig(EngineModel):
     max_capacity: float = Field(
         ge=0.5, le=256, multiple_of=0.5, json_schema_extra={"unit": "ACUs of about 2 GiB"}
     )
-    instances: int = Field(ge=1, le=15, description="Writer plus readers, spread over zones.")
-    backup_retention_days: int = Field(ge=1, le=35)
-    backup_window: str = "18:00-18:30"
-    maintenance_window: str = "sun:19:00-sun:19:30"
+    instances: int = Field(
+        ge=1,
+        le=16,
+        description="Writer plus up to 15 readers, spread over zones.",
+        json_schema_extra=aws(f"{AURORA}/Aurora.Replication.html"),
+    )
+    backup_retention_days: int = Field(
+        ge=1, le=35, json_schema_extra=aws(f"{AURORA}/Aurora.Managing.Backups.html", "days")
+    )
+    backup_window: str = Field(
+        "18:00-18:30",
+        description="hh24:mi-hh24:mi UTC, 30 minutes or more, apart from the maintenance window",
+        json_schema_extra=aws(
+            f"{AURORA}/Aurora.Managing.Backups.html#Aurora.Managing.Backups.BackupWindow"
+        ),
+    )
+    maintenance_window: str = Field(
+        "sun:19:00-sun:19:30",
+        description="ddd:hh24:mi-ddd:hh24:mi UTC, 30 minutes or more",
+        json_schema_extra=aws(f"{AURORA}/USER_UpgradeDBInstance.Maintenance.html"),
+    )
     database_name: str = Field("app", pattern=r"^[a-zA-Z][a-zA-Z0-9_]{0,62}$")
-    master_username: str = Field("app_admin", pattern=r"^[a-zA-Z][a-zA-Z0-9_]{0,15}$")
+    master_username: str = Field(
+        "app_admin",
+        pattern=r"^[a-zA-Z][a-zA-Z0-9_]{0,15}$",
+        json_schema_extra=aws(f"{AURORA}/CHAP_Limits.html#RDS_Limits.Constraints"),
+    )
     deletion_protection: bool
     auto_minor_version_upgrade: bool
     slow_query_seconds: float = Field(3, gt=0, le=3600)
@@ -198,10 +231,21 @@ class CacheConfig(EngineModel):
     """`<project>:cache`: the ElastiCache replication group."""
 
     engine: Literal["valkey", "redis"] = "valkey"
-    engine_version: str | None = Field(None, pattern=r"^\d+\.\d+$")
-    node_type: str = Field(pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$")
-    replicas: int = Field(ge=0, le=5)
-    snapshot_retention_days: int = Field(ge=0, le=35)
+    engine_version: str | None = Field(
+        None,
+        pattern=r"^\d+\.\d+$",
+        description="A version ElastiCache creates for the engine; IAM access needs 7 or later",
+        json_schema_extra=aws(f"{ELASTICACHE}/supported-engine-versions.html"),
+    )
+    node_type: str = Field(
+        pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$",
+        description="A current-generation node type",
+        json_schema_extra=aws(f"{ELASTICACHE}/CacheNodes.SupportedTypes.html"),
+    )
+    replicas: int = Field(ge=0, le=5, json_schema_extra=aws(f"{ELASTICACHE}/Replication.html"))
+    snapshot_retention_days: int = Field(
+        ge=0, le=35, json_schema_extra=aws(f"{ELASTICACHE}/backups-automatic.html", "days")
+    )
     snapshot_window: str = "17:00-18:00"
     maintenance_window: str = "sun:20:00-sun:21:00"
     auto_minor_version_upgrade: bool = Field(

@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 
 from components.config.aws_data import check_endpoint_service, check_region
-from components.config.base import ConfigError, Model
+from components.config.base import ConfigError, Model, aws
 from components.config.compute import (
     ClusterConfig,
     FunctionConfig,
@@ -76,8 +76,20 @@ class StackConfig(Model):
         pattern=r"^[a-z][a-z0-9-]{1,19}$", description="Short name used in tags and names."
     )
     region: str = Field(description="aws:region: a region of botocore's partition data.")
-    availability_zones: list[str] = Field(min_length=1)
-    log_retention_days: int
+    availability_zones: list[str] = Field(
+        min_length=1,
+        description="Zones of aws:region, two or more (an RDS DB subnet group covers two)",
+        json_schema_extra=aws(
+            "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_VPC.WorkingWithRDSInstanceinaVPC.html"
+        ),
+    )
+    log_retention_days: int = Field(
+        description=f"One of {', '.join(map(str, LOG_RETENTION_DAYS))}",
+        json_schema_extra=aws(
+            "https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html",
+            "days",
+        ),
+    )
     protect_stateful_resources: bool = Field(
         description="Pulumi `protect` on keys, databases, tables and data buckets."
     )
