@@ -157,3 +157,39 @@ def test_a_runtime_is_refused_from_its_deprecation_date() -> None:
     day = aws_data.LAMBDA_RUNTIMES["python3.13"]
     assert aws_data.check_runtime("python3.13", day - datetime.timedelta(days=1)) is None
     assert "deprecated since" in str(aws_data.check_runtime("python3.13", day))
+
+
+SECRET = "arn:aws:secretsmanager:ap-northeast-1:222222222222:secret:web/token-AbCdEf"
+PRIVATE = {"cidr": "10.20.0.0/16", "natGateways": "none"}
+TASK_ENDPOINTS = ["ecr.api", "ecr.dkr", "logs", "ssm"]
+PASSWORD = {"access": "password"}
+CROSS_KEY_RULES = [
+    pytest.param(
+        {"services": {"web": {**WEB, "secrets": {"TOKEN": SECRET}}}},
+        {"services": {"web": {**WEB, "secrets": {"TOKEN": SECRET.replace("2222", "3333")}}}},
+        "services.web.secrets.TOKEN: the secret is in ap-northeast-1 of account 333333333333; "
+        "the task's execution role reads secrets of ap-northeast-1 in 222222222222 only",
+        id="secret-of-another-account",
+    ),
+    pytest.param(
+        {"services": {"web": WEB}, "network": {**PRIVATE, "interfaceEndpoints": TASK_ENDPOINTS}},
+        {"services": {"web": WEB}, "network": {**PRIVATE, "interfaceEndpoints": ["logs"]}},
+        "network.interfaceEndpoints: with natGateways none, tasks start only through endpoints: "
+        "add ecr.api, ecr.dkr, ssm",
+        id="private-tasks-need-endpoints",
+    ),
+    pytest.param(
+        {"services": {"web": WEB}, "database": PASSWORD,
+         "network": {**PRIVATE, "interfaceEndpoints": [*TASK_ENDPOINTS, "secretsmanager"]}},
+        {"services": {"web": WEB}, "database": PASSWORD,
+         "network": {**PRIVATE, "interfaceEndpoints": TASK_ENDPOINTS}},
+        "network.interfaceEndpoints: with natGateways none, tasks start only through endpoints: "
+        "add secretsmanager",
+        id="password-access-needs-secrets-manager",
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("inside", "outside", "message"), CROSS_KEY_RULES)
+def test_rules_across_keys(inside: dict, outside: dict, message: str) -> None:
+    test_each_aws_rule_accepts_just_inside_and_refuses_just_outside(inside, outside, message)

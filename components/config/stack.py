@@ -349,6 +349,21 @@ def _check_network(config: StackConfig) -> Iterator[Mistake]:
         problem = check_endpoint_service(name, config.region)
         if problem:
             yield f"network.interfaceEndpoints[{i}]", problem
+    if network.nat_gateways == "none" and (config.services or config.jobs):
+        # With no NAT, a Fargate task in the app subnets starts only through endpoints: the
+        # image from ECR (api, dkr; layers from the S3 gateway endpoint), awslogs, and the
+        # secrets it is given (SSM parameters always, Secrets Manager when it has some).
+        # https://docs.aws.amazon.com/AmazonECS/latest/developerguide/vpc-endpoints.html
+        needed = ["ecr.api", "ecr.dkr", "logs", "ssm"]
+        if _uses_secrets_manager(config):
+            needed.append("secretsmanager")
+        missing = [name for name in needed if name not in network.interface_endpoints]
+        if missing:
+            yield (
+                "network.interfaceEndpoints",
+                f"with natGateways none, tasks start only through endpoints: add "
+                f"{', '.join(missing)}",
+            )
     if subnet_layout(network, len(config.availability_zones)) is None:
         key = "network.subnetPrefixLength" if network.subnet_prefix_length else "network.cidr"
         yield (
@@ -356,6 +371,15 @@ def _check_network(config: StackConfig) -> Iterator[Mistake]:
             f"{len(SUBNET_TIERS)} tiers x {len(config.availability_zones)} zones of subnets "
             f"do not fit in {network.cidr}; use a larger VPC or a longer subnet prefix",
         )
+
+
+def _uses_secrets_manager(config: StackConfig) -> bool:
+    """Whether a task reads a Secrets Manager secret: the database password, the cache token,
+    or a secret a service names."""
+    named = any(
+        source.startswith("arn:") for s in config.services.values() for source in s.secrets.values()
+    )
+    return named or config.database.access == "password" or config.cache.access == "token"
 
 
 def _check_references(config: StackConfig) -> Iterator[Mistake]:
@@ -373,6 +397,15 @@ def _check_references(config: StackConfig) -> Iterator[Mistake]:
                     f"services.{name}.environment.{variable}",
                     f"{variable} is also injected as a secret (ECS refuses the task "
                     "definition); rename it or drop it",
+                )
+        for variable, source in service.secrets.items():
+            parts = source.split(":")
+            if source.startswith("arn:") and parts[3:5] != [config.region, config.account_id]:
+                # The execution role reads only this stack's secrets, decrypted with its key.
+                yield (
+                    f"services.{name}.secrets.{variable}",
+                    f"the secret is in {parts[3]} of account {parts[4]}; the task's execution "
+                    f"role reads secrets of {config.region} in {config.account_id} only",
                 )
         port = service.environment.get("PORT")
         if port is not None and port != str(service.port):
