@@ -72,9 +72,14 @@ def master_secret_arn(plan: engine.Plan) -> str:
 def stack_config_for(tier: str) -> dict[str, Any]:
     # prd serves a domain: without one CloudFront's default certificate fails its TLS policy.
     edge = {"domain": "shop.example.com", "hostedZoneId": "Z0123456789ABCDEFGHIJ"}
+    # The vendor secret is the stack's own account's (its execution role reads no other).
+    account = str(MINIMAL[tier]["webplatform:accountId"])
+    services = json.loads(
+        json.dumps(SERVICES).replace(":222222222222:secret:", f":{account}:secret:")
+    )
     return {
         **MINIMAL[tier],
-        "webplatform:services": SERVICES,
+        "webplatform:services": services,
         "webplatform:tables": TABLES,
         "webplatform:appSettings": SETTINGS,
         **({"webplatform:edge": edge} if tier == "prd" else {}),

@@ -31,6 +31,7 @@ AURORA_VERSIONS = (
     "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/"
     "Concepts.Aurora_Fea_Regions_DB-eng.Feature.ServerlessV2.html"
 )
+SERVERLESS_SCALING = "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ServerlessV2ScalingConfiguration.html"
 ELASTICACHE = "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg"
 
 ENGINE_PORTS = {"aurora-postgresql": 5432, "aurora-mysql": 3306, "valkey": 6379, "redis": 6379}
@@ -118,10 +119,13 @@ class DatabaseConfig(EngineModel):
         multiple_of=0.5,
         description="Serverless v2 floor; 0 pauses an idle cluster (engine versions with "
         "auto-pause).",
-        json_schema_extra={"unit": "ACUs of about 2 GiB"},
+        json_schema_extra=aws(SERVERLESS_SCALING, "ACUs of about 2 GiB"),
     )
     max_capacity: float = Field(
-        ge=0.5, le=256, multiple_of=0.5, json_schema_extra={"unit": "ACUs of about 2 GiB"}
+        ge=0.5,
+        le=256,
+        multiple_of=0.5,
+        json_schema_extra=aws(SERVERLESS_SCALING, "ACUs of about 2 GiB"),
     )
     instances: int = Field(
         ge=1,
