@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import json
+import logging
 import os
 import runpy
 import sys
@@ -26,6 +27,7 @@ from pulumi.runtime import mocks
 from pulumi.runtime.settings import configure
 from pulumi.runtime.stack import run_in_stack
 
+from components.config.files import read_yaml
 from plan import mock_outputs
 
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
@@ -38,6 +40,18 @@ SECRET_PLACEHOLDER = "[secret]"
 COMPUTED_PLACEHOLDER = "[computed]"
 ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
 AWS_PROVIDER_TYPE = "pulumi:providers:aws"
+
+
+class _Warnings(logging.Handler):
+    """The program's `pulumi.log.warn` lines on stderr, as the CLI shows them."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(f"warning: {record.getMessage()}", file=sys.stderr)
+
+
+PROGRAM_LOG = logging.getLogger("plan.program")
+PROGRAM_LOG.addHandler(_Warnings(logging.WARNING))
+PROGRAM_LOG.propagate = False
 
 
 class ProgramError(Exception):
@@ -283,6 +297,11 @@ def read_stack_config(
     if not stack_path.exists():
         raise StackFileError(f"{stack_path.name} not found: there is no stack named {stack!r}")
     stack_file = _read_yaml(stack_path)
+    if not isinstance(stack_file.get("config") or {}, Mapping):
+        raise StackFileError(
+            f"{stack_path.name}: config: expected a mapping of keys such as "
+            f"{project}:owner, got a {type(stack_file['config']).__name__}"
+        )
 
     values: dict[str, Any] = {}
     for key, spec in (project_file.get("config") or {}).items():
@@ -301,7 +320,7 @@ def read_stack_config(
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        document = yaml.safe_load(path.read_text()) or {}
+        document = read_yaml(path.read_text()) or {}
     except yaml.MarkedYAMLError as exc:
         line = f" at line {exc.problem_mark.line + 1}" if exc.problem_mark else ""
         raise StackFileError(f"{path.name}: not valid YAML: {exc.problem}{line}") from None
@@ -360,7 +379,7 @@ def _run(project_dir: Path, stack: str, stack_config_dir: Path | None) -> Plan:
         mocks.MockSettings(
             monitor=monitor,
             monitor_features=set(features),
-            engine=mocks.MockEngine(None),
+            engine=mocks.MockEngine(PROGRAM_LOG),
             project=project,
             stack=stack,
             dry_run=True,

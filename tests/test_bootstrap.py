@@ -238,7 +238,7 @@ def test_each_piece_of_the_baseline_can_be_switched_off(tmp_path: Path) -> None:
     [
         (
             {"github": {"repository": "not a repository"}},
-            f"{PROJECT}:github.repository: String should match pattern",
+            f"{PROJECT}:github.repository: does not have the expected form",
         ),
         (
             {"github": {"repository": REPOSITORY, "deployPolicyArns": ["AdministratorAccess"]}},

@@ -11,6 +11,7 @@ import pytest
 
 from components import config as stack_config
 from components.config import tiers
+from components.config.files import overlapping_networks, read_yaml
 from plan import engine
 from tests.conftest import MINIMAL, PROJECT_DIR, write_stack
 
@@ -58,10 +59,116 @@ def test_other_regions_get_their_own_zones() -> None:
     assert cfg.availability_zones == ["eu-west-1a", "eu-west-1b"]
 
 
+WEB = {"image": "222222222222.dkr.ecr.ap-northeast-1.amazonaws.com/web:1.0.0", "port": 8080}
+JOB = {"service": "web", "command": ["python", "-m", "job"]}
+
 BAD_CONFIGS = [
     pytest.param(
+        {"webplatfrom:logRetentionDays": "30"},
+        "webplatfrom:logRetentionDays: unknown namespace 'webplatfrom'; did you mean "
+        "'webplatform:'? every key belongs to webplatform, aws or pulumi",
+        id="misspelled-namespace",
+    ),
+    pytest.param(
+        {"otherproject:network": {"cidr": "10.0.0.0/16"}},
+        "otherproject:network: unknown namespace 'otherproject'; every key belongs to",
+        id="other-namespace",
+    ),
+    pytest.param(
+        {"aws:region": "ap-northeast-9"},
+        "aws:region: 'ap-northeast-9' is no AWS region; did you mean 'ap-northeast-3'?",
+        id="region-not-in-botocore",
+    ),
+    pytest.param(
+        {"services": {"web": WEB}, "jobs": {"nightly": {**JOB, "schedule": "cron(0 25 * * ? *)"}}},
+        "webplatform:jobs.nightly.schedule: cron(0 25 * * ? *): '25' is wrong: hours (field 2) "
+        "takes 0-23",
+        id="cron-hour-out-of-range",
+    ),
+    pytest.param(
+        {
+            "services": {"web": WEB},
+            "jobs": {"nightly": {**JOB, "schedule": "cron(0 3 ? JUNE * *)"}},
+        },
+        "webplatform:jobs.nightly.schedule: cron(0 3 ? JUNE * *): 'JUNE' is wrong: month",
+        id="cron-month-name",
+    ),
+    pytest.param(
+        {"services": {"web": WEB}, "jobs": {"nightly": {**JOB, "schedule": "rate(5 minute)"}}},
+        "webplatform:jobs.nightly.schedule: rate(5 minute): write rate(5 minutes)",
+        id="rate-plural",
+    ),
+    pytest.param(
+        {"network": {"cidr": "10.20.0.0/16", "interfaceEndpoints": ["logs", "secretmanager"]}},
+        "webplatform:network.interfaceEndpoints[1]: 'secretmanager' is no AWS service with an "
+        "endpoint in ap-northeast-1; did you mean 'secretsmanager'?",
+        id="endpoint-not-a-service",
+    ),
+    pytest.param(
+        {"environment": "dev", "availabilityZones": ["ap-northeast-1a"]},
+        "webplatform:availabilityZones: the database needs 2 zones at least",
+        id="single-zone-with-a-database",
+    ),
+    pytest.param(
+        {"services": {"web": {**WEB, "environment": {"LOG_LEVEL": "info", "DB_HOST": "x"}}}},
+        "webplatform:services.web.environment.DB_HOST: DB_HOST is also injected as a secret",
+        id="environment-shadows-a-secret",
+    ),
+    pytest.param(
+        {
+            "services": {
+                "web": {**WEB, "secrets": {"TOKEN": "/x/token"}, "environment": {"TOKEN": "x"}}
+            }
+        },
+        "webplatform:services.web.environment.TOKEN: TOKEN is also injected as a secret",
+        id="environment-shadows-a-named-secret",
+    ),
+    pytest.param(
+        {"protectStatefulResources": "yes"},
+        "webplatform:protectStatefulResources: expected true or false, got 'yes'",
+        id="boolean-as-yes",
+    ),
+    pytest.param(
+        {"backup": {"enabled": 1}},
+        "webplatform:backup.enabled: expected true or false, got 1",
+        id="boolean-as-number",
+    ),
+    pytest.param(
+        {"services": {"web": {**WEB, "imgae": "x"}}},
+        "webplatform:services.web.imgae: unknown key; did you mean 'image'? expected one of "
+        "architecture, autoscaling,",
+        id="unknown-key-in-a-named-entry",
+    ),
+    pytest.param(
+        {"tables": {"sessions": {"hashKey": "id", "attributes": {"id": "S"}, "ttl": "x"}}},
+        "webplatform:tables.sessions.ttl: unknown key; did you mean 'ttlAttribute'?",
+        id="unknown-key-in-a-table",
+    ),
+    pytest.param(
+        {"services": {"web": {**WEB, "cpu": 0.5}}},
+        "webplatform:services.web.cpu: expected a whole number (CPU units: 1024 = 1 vCPU, "
+        "256 = 0.25 vCPU), got 0.5",
+        id="fractional-cpu",
+    ),
+    pytest.param(
+        {"services": {"web": {**WEB, "cpu": 300}}},
+        "webplatform:services.web: cpu 300 is not a Fargate size; in CPU units (1024 = 1 vCPU): "
+        "256 (0.25 vCPU), 512 (0.5 vCPU)",
+        id="cpu-not-a-fargate-size",
+    ),
+    pytest.param(
+        {"logRetentionDays": "1.5"},
+        "webplatform:logRetentionDays: expected a whole number (days), got '1.5'",
+        id="fractional-text",
+    ),
+    pytest.param(
+        {"network": {"cidr": "10.20.0.1/16"}},
+        "webplatform:network.cidr: 10.20.0.1/16 has host bits set; did you mean 10.20.0.0/16?",
+        id="cidr-host-bits",
+    ),
+    pytest.param(
         {"logRetentionDays": "a month"},
-        "webplatform:logRetentionDays: expected a valid integer",
+        "webplatform:logRetentionDays: expected a whole number (days), got 'a month'",
         id="wrong-type",
     ),
     pytest.param(
@@ -136,7 +243,8 @@ BAD_CONFIGS = [
     ),
     pytest.param(
         {"availabilityZones": ["ap-northeast-1a"]},
-        "webplatform:availabilityZones: prd needs at least 2 zones",
+        "webplatform:availabilityZones: the database needs 2 zones at least: an RDS DB subnet "
+        "group covers two or more",
         id="prd-single-zone",
     ),
     pytest.param(
@@ -151,7 +259,7 @@ BAD_CONFIGS = [
     ),
     pytest.param(
         {"aws:region": "tokyo"},
-        "aws:region: expected an AWS region such as ap-northeast-1, got 'tokyo'",
+        "aws:region: 'tokyo' is no AWS region",
         id="region",
     ),
     pytest.param(
@@ -193,7 +301,7 @@ def test_a_secret_value_is_not_quoted_in_an_error() -> None:
     with pytest.raises(stack_config.ConfigError) as raised:
         stack_config.load("webplatform", "prd", values, ["webplatform:logRetentionDays"])
     assert "s3cr3t" not in str(raised.value)
-    assert "webplatform:logRetentionDays: expected a valid integer" in str(raised.value)
+    assert "webplatform:logRetentionDays: expected a whole number" in str(raised.value)
 
 
 def test_bad_config_stops_the_program_before_anything_is_declared(tmp_path: Path) -> None:
@@ -203,25 +311,48 @@ def test_bad_config_stops_the_program_before_anything_is_declared(tmp_path: Path
     assert raised.value.__notes__ == ["resources declared before the failure: 0"]
 
 
+DEV_HEAD = (
+    "config:\n  webplatform:environment: dev\n  webplatform:owner: platform-team\n"
+    '  webplatform:accountId: "111111111111"\n'
+)
+
+
 @pytest.mark.parametrize(
-    ("stack_file", "message"),
+    ("text", "message"),
     [
         (
-            {**MINIMAL["dev"], "webplatform:network": {"cidr": "10.0.0.0/16", "natGateways": 1}},
+            DEV_HEAD + "  webplatform:network:\n    cidr: 10.0.0.0/16\n    natGateways: 1\n",
             "error: Pulumi.bad.yaml: webplatform:network.natGateways: "
             "expected one of none, single, perAz, got 1",
         ),
-        (None, "error: Pulumi.bad.yaml: not valid YAML: "),
+        ("config:\n  webplatform:owner: [unclosed\n", "error: Pulumi.bad.yaml: not valid YAML: "),
+        (
+            DEV_HEAD + "  webplatform:services:\n    web:\n      image: a/web:1\n"
+            "    web:\n      image: a/web:2\n",
+            "error: Pulumi.bad.yaml: not valid YAML: key 'web' appears twice in one mapping "
+            "(first on line 6) at line 8",
+        ),
+        (
+            "config:\n  - webplatform:owner: team\n",
+            "error: Pulumi.bad.yaml: config: expected a mapping of keys such as "
+            "webplatform:owner, got a list",
+        ),
+        (
+            DEV_HEAD + "  webplatform:network: [10.0.0.0/16]\n",
+            "error: Pulumi.bad.yaml: webplatform:network: expected a mapping of keys",
+        ),
+        (
+            DEV_HEAD + "  webplatform:network:\n    cidr: 10.10.0.0/16\n"
+            "  webplatform:backup:\n    enabled: yes\n",
+            "error: Pulumi.bad.yaml: webplatform:backup.enabled: expected true or false, got 'yes'",
+        ),
     ],
-    ids=["bad-value", "bad-yaml"],
+    ids=["bad-value", "bad-yaml", "duplicate-key", "config-a-list", "section-a-list", "yes"],
 )
 def test_the_plan_exits_2_with_one_line_and_no_traceback(
-    tmp_path: Path, stack_file: dict | None, message: str
+    tmp_path: Path, text: str, message: str
 ) -> None:
-    if stack_file is None:
-        (tmp_path / "Pulumi.bad.yaml").write_text("config:\n  webplatform:owner: [unclosed\n")
-    else:
-        write_stack(tmp_path, "bad", stack_file)
+    (tmp_path / "Pulumi.bad.yaml").write_text(text)
     result = subprocess.run(
         [sys.executable, "-m", "plan", "bad", "--stack-config-dir", str(tmp_path)],
         cwd=PROJECT_DIR,
@@ -233,3 +364,84 @@ def test_the_plan_exits_2_with_one_line_and_no_traceback(
     assert result.stdout == ""
     assert result.stderr.startswith(message), result.stderr
     assert result.stderr.count("\n") == 1
+
+
+def test_the_first_mistake_in_file_order_is_reported() -> None:
+    def first_mistake(*changes: dict, drop: str = "webplatform:network") -> str:
+        values = {k: v for k, v in MINIMAL["prd"].items() if k not in (drop, "webplatform:network")}
+        for change in changes:
+            values.update({f"webplatform:{k}": json.dumps(v) for k, v in change.items()})
+        with pytest.raises(stack_config.ConfigError) as raised:
+            stack_config.load("webplatform", "prd", values)
+        return str(raised.value).split(": ")[1]
+
+    retention, network = {"logRetentionDays": 31}, {"network": {"cidr": "8.8.8.0/24"}}
+    assert first_mistake(retention, network) == "webplatform:logRetentionDays"
+    assert first_mistake(network, retention) == "webplatform:network.cidr"
+    # A missing key (owner) comes after the mistakes in the keys the file has.
+    assert first_mistake({"onwer": "team"}, network, drop="webplatform:owner") == (
+        "webplatform:onwer"
+    )
+    # Checks across keys keep the order too.
+    zones = {"availabilityZones": ["ap-northeast-1a", "ap-northeast-1a"]}
+    bad_web = {"services": {"web": {**WEB, "environment": {"DB_HOST": "x"}}}}
+    cidr = {"network": {"cidr": "10.20.0.0/16"}}
+    assert first_mistake(cidr, zones, bad_web) == "webplatform:availabilityZones"
+    assert first_mistake(cidr, bad_web, zones) == "webplatform:services.web.environment.DB_HOST"
+
+
+@pytest.mark.parametrize(
+    "schedule",
+    [
+        "cron(0 3 * * ? *)",
+        "cron(0/15 8-18 ? * MON-FRI *)",
+        "cron(0 3 L * ? *)",
+        "cron(0 3 15W * ? 2027)",
+        "cron(0 3 ? * 2#1 *)",
+        "cron(0 3 ? JAN,JUL 6L *)",
+        "rate(1 minute)",
+        "rate(12 hours)",
+    ],
+)
+def test_valid_eventbridge_schedules_pass(schedule: str) -> None:
+    jobs = {"nightly": {**JOB, "schedule": schedule}}
+    assert load("dev", services={"web": WEB}, jobs=jobs).jobs["nightly"].schedule == schedule
+
+
+def test_aurora_serverless_v2_may_pause_on_versions_with_auto_pause() -> None:
+    assert load("dev", database={"minCapacity": 0}).database.min_capacity == 0
+    mysql = {"engine": "aurora-mysql", "minCapacity": 0, "engineVersion": "8.0.mysql_aurora.3.08.0"}
+    assert load("dev", database=mysql).database.min_capacity == 0
+    assert load("dev", database={"minCapacity": 0, "engineVersion": "13.15"}).database.version
+
+
+def test_yes_and_on_stay_text_as_the_pulumi_cli_reads_them() -> None:
+    assert read_yaml("a: yes\nb: on\nc: true\nd: False\n") == {
+        "a": "yes", "b": "on", "c": True, "d": False,
+    }  # fmt: skip
+
+
+def test_overlapping_vpc_ranges_of_two_stack_files_are_a_warning(tmp_path: Path) -> None:
+    write_stack(tmp_path, "dev", {**MINIMAL["dev"], "webplatform:network": {"cidr": "10.0.0.0/16"}})
+    write_stack(tmp_path, "stg", {**MINIMAL["dev"], "webplatform:network": {"cidr": "10.1.0.0/16"}})
+    write_stack(
+        tmp_path, "prd", {**MINIMAL["prd"], "webplatform:network": {"cidr": "10.0.128.0/17"}}
+    )
+    assert list(overlapping_networks(tmp_path / "Pulumi.prd.yaml", "webplatform")) == [
+        "Pulumi.prd.yaml: webplatform:network.cidr 10.0.128.0/17 overlaps 10.0.0.0/16 of "
+        "Pulumi.dev.yaml; give each stack its own range so the networks can be peered"
+    ]
+    assert list(overlapping_networks(tmp_path / "Pulumi.stg.yaml", "webplatform")) == []
+    assert list(overlapping_networks(PROJECT_DIR / "Pulumi.prd.yaml", "webplatform")) == []
+
+
+def test_the_config_reference_is_the_models_own() -> None:
+    from components.config import reference
+
+    text = reference.reference()
+    assert reference.DOC.read_text(encoding="utf-8") == text, (
+        "docs/config.md is out of date: run python -m components.config.reference"
+    )
+    assert "| `services.<name>.cpu` | whole number | `512` | `512` | `512` |" in text
+    assert "| `logRetentionDays` | whole number | `30` | `90` | `365` |" in text
+    assert reference.main(["--check"]) == 0

@@ -109,11 +109,26 @@ def test_data_defaults_per_tier() -> None:
 BAD_DATA = [
     (
         {"database": {"maxCapacity": 300}},
-        "database.maxCapacity: expected less than or equal to 256",
+        "database.maxCapacity: must be 256 or less",
     ),
     (
-        {"database": {"minCapacity": 0}},
-        "database.minCapacity: expected greater than or equal to 0.5",
+        {"database": {"minCapacity": -0.5}},
+        "database.minCapacity: must be 0 or more (ACUs of about 2 GiB), got -0.5",
+    ),
+    (
+        {"database": {"minCapacity": 0, "engineVersion": "16.2"}},
+        "database: minCapacity 0 (automatic pause) needs Aurora PostgreSQL 13.15+, 14.12+, 15.7+, "
+        "16.3+; engineVersion is 16.2",
+    ),
+    (
+        {
+            "database": {
+                "engine": "aurora-mysql",
+                "minCapacity": 0,
+                "engineVersion": "8.0.mysql_aurora.3.07.1",
+            }
+        },
+        "database: minCapacity 0 (automatic pause) needs Aurora MySQL 3.08.0+",
     ),
     (
         {"database": {"minCapacity": 8, "maxCapacity": 4}},
@@ -121,7 +136,7 @@ BAD_DATA = [
     ),
     (
         {"database": {"backupRetentionDays": 40}},
-        "database.backupRetentionDays: expected less than or equal to 35",
+        "database.backupRetentionDays: must be 35 or less",
     ),
     (
         {"database": {"engine": "postgres"}},

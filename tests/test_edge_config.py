@@ -65,7 +65,7 @@ def test_wafs_rate_limit_range_comes_from_the_service_model() -> None:
         ),
         (
             {"domain": "app.example.com", "hostedZoneId": "z123"},
-            "webplatform:edge.hostedZoneId: String should match pattern",
+            "webplatform:edge.hostedZoneId: expected a Route 53 hosted zone id",
         ),
         (
             {"tlsPolicy": "ELBSecurityPolicy-2016-08"},
@@ -82,7 +82,7 @@ def test_wafs_rate_limit_range_comes_from_the_service_model() -> None:
         ),
         (
             {"idleTimeoutSeconds": 0},
-            "webplatform:edge.idleTimeoutSeconds: expected greater than or equal to 1",
+            "webplatform:edge.idleTimeoutSeconds: must be 1 or more",
         ),
         (
             {"waf": {"rateLimit": 9}},
@@ -137,7 +137,7 @@ def test_wafs_rate_limit_range_comes_from_the_service_model() -> None:
         ),
         (
             {"routes": [{"service": "web", "priority": 50000}]},
-            "webplatform:edge.routes[0].priority: expected less than 50000",
+            "webplatform:edge.routes[0].priority: must be less than 50000",
         ),
         (
             {"routes": [{"service": "web", "priority": 1, "paths": ["api/*"]}]},
@@ -153,7 +153,7 @@ def test_wafs_rate_limit_range_comes_from_the_service_model() -> None:
         ),
         (
             {"originVerifyVersion": 0},
-            "webplatform:edge.originVerifyVersion: expected greater than or equal to 1",
+            "webplatform:edge.originVerifyVersion: must be 1 or more",
         ),
         ({"domian": "app.example.com"}, "webplatform:edge.domian: unknown key; did you mean"),
     ],

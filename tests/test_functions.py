@@ -195,7 +195,7 @@ def test_the_example_function_ships_its_handler_without_its_test() -> None:
 BAD_FUNCTIONS = [
     pytest.param(
         {"hello": {**HELLO, "runtime": "python3.8"}},
-        "functions.hello: runtime 'python3.8' is not supported; one of python3.13",
+        "functions.hello: runtime 'python3.8' is no Lambda runtime; one of nodejs24.x",
         id="unsupported-runtime",
     ),
     pytest.param(
@@ -230,7 +230,7 @@ BAD_FUNCTIONS = [
     ),
     pytest.param(
         {"hello": {**HELLO, "timeout": 901}},
-        "functions.hello.timeout: expected less than or equal to 900",
+        "functions.hello.timeout: must be 900 or less",
         id="timeout-over-15-minutes",
     ),
 ]

@@ -326,7 +326,7 @@ BAD_CONFIGS = [
     ),
     pytest.param(
         {"slack": {"workspaceId": "t0123", "channelId": "C0123ABCD"}},
-        "webplatform:observability.slack.workspaceId: String should match pattern",
+        "webplatform:observability.slack.workspaceId: does not have the expected form",
         id="slack-workspace",
     ),
     pytest.param(
@@ -336,8 +336,7 @@ BAD_CONFIGS = [
     ),
     pytest.param(
         {"thresholds": {"serverErrorsPercent": 150}},
-        "webplatform:observability.thresholds.serverErrorsPercent: expected less than or equal "
-        "to 100",
+        "webplatform:observability.thresholds.serverErrorsPercent: must be 100 or less",
         id="percent-over-100",
     ),
     pytest.param(
@@ -348,12 +347,12 @@ BAD_CONFIGS = [
     ),
     pytest.param(
         {"evaluationPeriods": 0},
-        "webplatform:observability.evaluationPeriods: expected greater than or equal to 1",
+        "webplatform:observability.evaluationPeriods: must be 1 or more",
         id="no-evaluation-periods",
     ),
     pytest.param(
         {"queryResultsExpireDays": 0},
-        "webplatform:observability.queryResultsExpireDays: expected greater than or equal to 1",
+        "webplatform:observability.queryResultsExpireDays: must be 1 or more",
         id="results-expire-at-once",
     ),
 ]

@@ -155,7 +155,7 @@ def test_outputs_say_how_to_forward_ports(plan_stack) -> None:
 
 BAD_OPS_HOST = [
     ({"enabled": True, "instanceType": "micro"}, "opsHost.instanceType: "),
-    ({"enabled": True, "rootVolumeGb": 4}, "opsHost.rootVolumeGb: expected greater than or"),
+    ({"enabled": True, "rootVolumeGb": 4}, "opsHost.rootVolumeGb: must be"),
     ({"enabled": "sometimes"}, "opsHost.enabled: "),
     ({"enabled": True, "keyName": "ops"}, "opsHost.keyName: unknown key; expected one of"),
 ]

@@ -72,9 +72,14 @@ def master_secret_arn(plan: engine.Plan) -> str:
 def stack_config_for(tier: str) -> dict[str, Any]:
     # prd serves a domain: without one CloudFront's default certificate fails its TLS policy.
     edge = {"domain": "shop.example.com", "hostedZoneId": "Z0123456789ABCDEFGHIJ"}
+    # The vendor secret is the stack's own account's (its execution role reads no other).
+    account = str(MINIMAL[tier]["webplatform:accountId"])
+    services = json.loads(
+        json.dumps(SERVICES).replace(":222222222222:secret:", f":{account}:secret:")
+    )
     return {
         **MINIMAL[tier],
-        "webplatform:services": SERVICES,
+        "webplatform:services": services,
         "webplatform:tables": TABLES,
         "webplatform:appSettings": SETTINGS,
         **({"webplatform:edge": edge} if tier == "prd" else {}),
@@ -469,7 +474,7 @@ def test_long_target_group_names_are_shortened_with_a_hash() -> None:
 
 BAD_SERVICES = [
     ({"cpu": 300}, "services.web: cpu 300 is not a Fargate size", "cpu"),
-    ({"cpu": 256, "memory": 4096}, "services.web: memory 4096 does not go with cpu 256", "memory"),
+    ({"cpu": 256, "memory": 4096}, "services.web: memory 4096 MiB does not go with", "memory"),
     ({"minCount": 3, "desiredCount": 2}, "services.web: expected minCount <= desired", "counts"),
     ({"desiredCount": 9, "maxCount": 8}, "services.web: expected minCount <= desiredCount", "max"),
     ({"image": "nginx"}, "services.web.image: expected an image with a tag or digest", "no-tag"),

@@ -1,11 +1,15 @@
 """What every part of the stack config model shares."""
 
+import types
+import typing
 import zoneinfo
-from typing import Annotated
+from typing import Annotated, Any
 
 import pulumi
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationInfo, field_validator
 from pydantic.alias_generators import to_camel
+from pydantic.config import JsonDict
+from pydantic_core import PydanticCustomError
 
 
 class ConfigError(pulumi.RunError):
@@ -15,10 +19,43 @@ class ConfigError(pulumi.RunError):
         super().__init__(f"{stack_file}: {key}: {problem}")
 
 
+def _takes_bool(annotation: Any) -> bool:
+    if annotation is bool:
+        return True
+    union = typing.get_origin(annotation) in (typing.Union, types.UnionType)
+    return union and bool in typing.get_args(annotation)
+
+
 class Model(BaseModel):
-    """A section of the stack file: camelCase keys, no unknown keys, immutable."""
+    """A section of the stack file: camelCase keys, no unknown keys, immutable.
+
+    Booleans are strict: `true` or `false` (Pulumi passes a top-level one as the text "true"
+    or "false"); "yes", "on", 1 or "0" are refused rather than guessed at, as
+    `pulumi config get` would read them as text.
+    """
 
     model_config = ConfigDict(extra="forbid", alias_generator=to_camel, frozen=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _strict_bool(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields.get(info.field_name or "")
+        if field is None or not _takes_bool(field.annotation) or value is None:
+            return value
+        if isinstance(value, bool):
+            return value
+        if value in ("true", "false"):
+            return value == "true"
+        raise PydanticCustomError("strict_bool", "expected true or false")
+
+
+def aws(source: str, unit: str | None = None) -> JsonDict:
+    """A field's `json_schema_extra`: the AWS page its rule comes from (and its unit), shown
+    in the config reference."""
+    extra: JsonDict = {"source": source}
+    if unit:
+        extra["unit"] = unit
+    return extra
 
 
 def _check_time_zone(name: str) -> str:

@@ -6,13 +6,16 @@ Tier defaults for these keys live with the others in `components.config.TIER_DEF
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from components.config.base import Model, TimeZone
+from components.config.aws_data import LAMBDA_RESERVED_VARIABLES, check_runtime
+from components.config.base import Model, TimeZone, aws
+from components.config.schedule import check_schedule
 
 ENV_NAME = r"^[A-Z][A-Z0-9_]{0,63}$"
 
@@ -27,14 +30,13 @@ FARGATE_MEMORY = {
     16384: list(range(32768, 122880 + 1, 8192)),
 }
 
-LAMBDA_RUNTIMES = (
-    "python3.13", "python3.12", "python3.11", "nodejs22.x", "nodejs20.x",
-    "java21", "java17", "dotnet8", "ruby3.3", "provided.al2023",
-)  # fmt: skip
-
-RATE = re.compile(r"^rate\((1 (minute|hour|day)|([2-9]|\d{2,}) (minutes|hours|days))\)$")
-CRON_FIELD = r"[0-9A-Za-z*?/,#L-]+"
-CRON = re.compile(rf"^cron\(({CRON_FIELD} ){{5}}{CRON_FIELD}\)$")
+FARGATE_SIZES = (
+    "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html"
+    "#fargate-tasks-size"
+)
+LAMBDA_QUOTAS = "https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html"
+SCHEDULER_RETRY = "https://docs.aws.amazon.com/scheduler/latest/APIReference/API_RetryPolicy.html"
+ECS_HEALTH_CHECK = "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_HealthCheck.html"
 
 
 def _check_image(image: str) -> str:
@@ -56,16 +58,29 @@ Image = Annotated[str, AfterValidator(_check_image)]
 EnvNames = Annotated[dict[str, str], AfterValidator(_check_env_names)]
 
 
+CPU_UNITS = "CPU units: 1024 = 1 vCPU, 256 = 0.25 vCPU"
+MIB = "MiB: 1024 = 1 GB"
+
+
+def _vcpu(cpu: int) -> str:
+    return f"{cpu / 1024:g} vCPU"
+
+
 def check_fargate_size(cpu: int, memory: int) -> None:
+    """Fargate's task sizes: https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html#fargate-tasks-size"""
     if cpu not in FARGATE_MEMORY:
-        raise ValueError(f"cpu {cpu} is not a Fargate size ({', '.join(map(str, FARGATE_MEMORY))})")
+        sizes = ", ".join(f"{c} ({_vcpu(c)})" for c in FARGATE_MEMORY)
+        raise ValueError(f"cpu {cpu} is not a Fargate size; in CPU units (1024 = 1 vCPU): {sizes}")
     allowed = FARGATE_MEMORY[cpu]
     if memory not in allowed:
-        raise ValueError(
-            f"memory {memory} does not go with cpu {cpu} on Fargate "
-            f"({allowed[0]}-{allowed[-1]} in steps of {allowed[1] - allowed[0]})"
+        sizes = (
+            f"{allowed[0]}-{allowed[-1]} in steps of {allowed[1] - allowed[0]}"
             if len(allowed) > 3
-            else f"memory {memory} does not go with cpu {cpu} on Fargate ({allowed})"
+            else ", ".join(map(str, allowed))
+        )
+        raise ValueError(
+            f"memory {memory} MiB does not go with cpu {cpu} ({_vcpu(cpu)}) on Fargate; "
+            f"it takes {sizes} MiB"
         )
 
 
@@ -76,11 +91,30 @@ class ClusterConfig(Model):
 
 
 class HealthCheckConfig(Model):
-    command: list[str] = Field(min_length=1, description="e.g. [CMD-SHELL, curl -f localhost]")
-    interval_seconds: int = Field(30, ge=5, le=300)
-    timeout_seconds: int = Field(5, ge=2, le=120)
-    retries: int = Field(3, ge=1, le=10)
-    start_period_seconds: int = Field(60, ge=0, le=300)
+    """A container health check, in ECS's ranges (botocore's ecs HealthCheck documents them)."""
+
+    command: list[str] = Field(
+        min_length=2,
+        description="CMD or CMD-SHELL, then the command, e.g. [CMD-SHELL, curl -f localhost]",
+        json_schema_extra={"source": ECS_HEALTH_CHECK},
+    )
+    interval_seconds: int = Field(
+        30, ge=5, le=300, json_schema_extra={"unit": "seconds", "source": ECS_HEALTH_CHECK}
+    )
+    timeout_seconds: int = Field(
+        5, ge=2, le=60, json_schema_extra={"unit": "seconds", "source": ECS_HEALTH_CHECK}
+    )
+    retries: int = Field(3, ge=1, le=10, json_schema_extra={"source": ECS_HEALTH_CHECK})
+    start_period_seconds: int = Field(
+        60, ge=0, le=300, json_schema_extra={"unit": "seconds", "source": ECS_HEALTH_CHECK}
+    )
+
+    @field_validator("command")
+    @classmethod
+    def _check_command(cls, command: list[str]) -> list[str]:
+        if command[0] not in ("CMD", "CMD-SHELL"):
+            raise ValueError(f"starts with CMD or CMD-SHELL (ECS runs it so), got {command[0]!r}")
+        return command
 
 
 class AutoscalingConfig(Model):
@@ -96,8 +130,12 @@ class ServiceConfig(Model):
     architecture: Literal["arm64", "x86_64"] = Field(
         "arm64", description="The platform the image is built for (arm64: Graviton)."
     )
-    cpu: int = 512
-    memory: int = 1024
+    cpu: int = Field(
+        512, description="A Fargate size", json_schema_extra=aws(FARGATE_SIZES, CPU_UNITS)
+    )
+    memory: int = Field(
+        1024, description="One that goes with cpu", json_schema_extra=aws(FARGATE_SIZES, MIB)
+    )
     port: int | None = Field(None, ge=1, le=65535, description="Set for a web-facing service.")
     health_check_path: str = Field("/health", pattern=r"^/[\x21-\x7e]*$")
     command: list[str] | None = None
@@ -146,11 +184,15 @@ class FunctionConfig(Model):
 
     code: str | None = Field(None, description="A directory of this repository, zipped.")
     handler: str | None = None
-    runtime: str | None = None
+    runtime: str | None = Field(
+        None,
+        description="A Lambda runtime before its deprecation date (components/config/aws_data.py)",
+        json_schema_extra=aws("https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html"),
+    )
     image: Image | None = None
     architecture: Literal["arm64", "x86_64"] = "arm64"
-    memory: int = Field(256, ge=128, le=10240)
-    timeout: int = Field(30, ge=1, le=900)
+    memory: int = Field(256, ge=128, le=10240, json_schema_extra=aws(LAMBDA_QUOTAS, "MB"))
+    timeout: int = Field(30, ge=1, le=900, json_schema_extra=aws(LAMBDA_QUOTAS, "seconds"))
     reserved_concurrency: int | None = Field(None, ge=0)
     vpc: bool = Field(False, description="Attach to the app subnets with the app group.")
     environment: EnvNames = Field(default_factory=dict)
@@ -169,10 +211,18 @@ class FunctionConfig(Model):
         if self.code is not None:
             if not self.handler or not self.runtime:
                 raise ValueError("code needs a handler and a runtime")
-            if self.runtime not in LAMBDA_RUNTIMES:
-                supported = ", ".join(LAMBDA_RUNTIMES)
-                raise ValueError(f"runtime {self.runtime!r} is not supported; one of {supported}")
+            problem = check_runtime(self.runtime, datetime.date.today())
+            if problem:
+                raise ValueError(problem)
         return self
+
+    @field_validator("environment")
+    @classmethod
+    def _check_reserved(cls, variables: dict[str, str]) -> dict[str, str]:
+        for name in variables:
+            if name in LAMBDA_RESERVED_VARIABLES:
+                raise ValueError(f"{name} is set by the Lambda runtime; a function may not set it")
+        return variables
 
 
 class RetryConfig(Model):
@@ -195,7 +245,12 @@ class JobConfig(Model):
     other jobs."""
 
     schedule: str | None = Field(
-        None, description="cron(...) or rate(...), EventBridge Scheduler syntax."
+        None,
+        description="cron(min hour day-of-month month day-of-week year) or rate(N unit), "
+        "checked field by field",
+        json_schema_extra=aws(
+            "https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html"
+        ),
     )
     after: list[str] = Field(
         default_factory=list, description="Run when these jobs succeeded (instead of a schedule)."
@@ -204,8 +259,14 @@ class JobConfig(Model):
     service: str | None = Field(None, description="Run this service's task with `command`.")
     image: Image | None = None
     architecture: Literal["arm64", "x86_64"] = "arm64"
-    cpu: int = 256
-    memory: int = 512
+    cpu: int = Field(
+        256,
+        description="A Fargate size (a job with its own image)",
+        json_schema_extra=aws(FARGATE_SIZES, CPU_UNITS),
+    )
+    memory: int = Field(
+        512, description="One that goes with cpu", json_schema_extra=aws(FARGATE_SIZES, MIB)
+    )
     command: list[str] | None = None
     retries: RetryConfig = Field(description="Retries of a failed run (tier default: jobRetries).")
     timeout_minutes: int = Field(60, ge=1, le=1440, description="A run longer than this fails.")
@@ -213,27 +274,21 @@ class JobConfig(Model):
         "skip", description="A start while the previous run still goes: skip it, or allow it."
     )
     start_retries: int = Field(
-        2, ge=0, le=185, description="Times the scheduler retries a workflow start that failed."
+        2,
+        ge=0,
+        le=185,
+        description="Times the scheduler retries a workflow start that failed.",
+        json_schema_extra=aws(SCHEDULER_RETRY),
     )
-    max_event_age_seconds: int = Field(3600, ge=60, le=86400)
+    max_event_age_seconds: int = Field(
+        3600, ge=60, le=86400, json_schema_extra=aws(SCHEDULER_RETRY, "seconds")
+    )
     enabled: bool = True
 
     @field_validator("schedule")
     @classmethod
     def _check_schedule(cls, expression: str | None) -> str | None:
-        if expression is None or RATE.match(expression):
-            return expression
-        if not CRON.match(expression):
-            raise ValueError(
-                "expected cron(min hour day-of-month month day-of-week year) or rate(N unit), "
-                f"got {expression!r}"
-            )
-        fields = expression[5:-1].split()
-        if (fields[2] == "?") == (fields[4] == "?"):
-            raise ValueError(
-                f"{expression}: exactly one of day-of-month and day-of-week must be '?'"
-            )
-        return expression
+        return None if expression is None else check_schedule(expression)
 
     @model_validator(mode="after")
     def _consistent(self) -> JobConfig:

@@ -10,12 +10,29 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from components.config.base import Model, TimeZone
+from components.config.aws_data import (
+    CACHE_VERSIONS,
+    aurora_version_problem,
+    auto_pause_versions,
+    cache_node_problem,
+    instance_class_problem,
+    supports_auto_pause,
+)
+from components.config.base import Model, TimeZone, aws
+from components.config.schedule import check_cron
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 HH_MM = r"([01]\d|2[0-3]):[0-5]\d"
 DAILY_WINDOW = re.compile(rf"^{HH_MM}-{HH_MM}$")
 WEEKLY_WINDOW = re.compile(rf"^({'|'.join(DAYS)}):{HH_MM}-({'|'.join(DAYS)}):{HH_MM}$")
+
+AURORA = "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide"
+AURORA_VERSIONS = (
+    "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/"
+    "Concepts.Aurora_Fea_Regions_DB-eng.Feature.ServerlessV2.html"
+)
+SERVERLESS_SCALING = "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ServerlessV2ScalingConfiguration.html"
+ELASTICACHE = "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg"
 
 ENGINE_PORTS = {"aurora-postgresql": 5432, "aurora-mysql": 3306, "valkey": 6379, "redis": 6379}
 DEFAULT_VERSIONS = {
@@ -87,18 +104,56 @@ class DatabaseConfig(EngineModel):
     """`<project>:database`: the Aurora cluster."""
 
     engine: Literal["aurora-postgresql", "aurora-mysql"] = "aurora-postgresql"
-    engine_version: str | None = Field(None, description="Pinned version; default per engine.")
+    engine_version: str | None = Field(
+        None,
+        description="Pinned version; default per engine. Major versions in standard support; "
+        "with db.serverless, one with Serverless v2",
+        json_schema_extra=aws(AURORA_VERSIONS),
+    )
     instance_class: str = Field(
         "db.serverless", description="db.serverless (Serverless v2) or a class like db.r7g.large."
     )
-    min_capacity: float = Field(ge=0.5, le=256, multiple_of=0.5)
-    max_capacity: float = Field(ge=0.5, le=256, multiple_of=0.5)
-    instances: int = Field(ge=1, le=15, description="Writer plus readers, spread over zones.")
-    backup_retention_days: int = Field(ge=1, le=35)
-    backup_window: str = "18:00-18:30"
-    maintenance_window: str = "sun:19:00-sun:19:30"
+    min_capacity: float = Field(
+        ge=0,
+        le=256,
+        multiple_of=0.5,
+        description="Serverless v2 floor; 0 pauses an idle cluster (engine versions with "
+        "auto-pause).",
+        json_schema_extra=aws(SERVERLESS_SCALING, "ACUs of about 2 GiB"),
+    )
+    max_capacity: float = Field(
+        ge=0.5,
+        le=256,
+        multiple_of=0.5,
+        json_schema_extra=aws(SERVERLESS_SCALING, "ACUs of about 2 GiB"),
+    )
+    instances: int = Field(
+        ge=1,
+        le=16,
+        description="Writer plus up to 15 readers, spread over zones.",
+        json_schema_extra=aws(f"{AURORA}/Aurora.Replication.html"),
+    )
+    backup_retention_days: int = Field(
+        ge=1, le=35, json_schema_extra=aws(f"{AURORA}/Aurora.Managing.Backups.html", "days")
+    )
+    backup_window: str = Field(
+        "18:00-18:30",
+        description="hh24:mi-hh24:mi UTC, 30 minutes or more, apart from the maintenance window",
+        json_schema_extra=aws(
+            f"{AURORA}/Aurora.Managing.Backups.html#Aurora.Managing.Backups.BackupWindow"
+        ),
+    )
+    maintenance_window: str = Field(
+        "sun:19:00-sun:19:30",
+        description="ddd:hh24:mi-ddd:hh24:mi UTC, 30 minutes or more",
+        json_schema_extra=aws(f"{AURORA}/USER_UpgradeDBInstance.Maintenance.html"),
+    )
     database_name: str = Field("app", pattern=r"^[a-zA-Z][a-zA-Z0-9_]{0,62}$")
-    master_username: str = Field("app_admin", pattern=r"^[a-zA-Z][a-zA-Z0-9_]{0,15}$")
+    master_username: str = Field(
+        "app_admin",
+        pattern=r"^[a-zA-Z][a-zA-Z0-9_]{0,15}$",
+        json_schema_extra=aws(f"{AURORA}/CHAP_Limits.html#RDS_Limits.Constraints"),
+    )
     deletion_protection: bool
     auto_minor_version_upgrade: bool
     slow_query_seconds: float = Field(3, gt=0, le=3600)
@@ -128,10 +183,15 @@ class DatabaseConfig(EngineModel):
     @field_validator("instance_class")
     @classmethod
     def _check_class(cls, name: str) -> str:
-        if name != "db.serverless" and not re.fullmatch(r"db\.[a-z0-9]+\.[a-z0-9]+", name):
+        if name == "db.serverless":
+            return name
+        if not re.fullmatch(r"db\.[a-z0-9]+\.[a-z0-9]+", name):
             raise ValueError(
                 f"expected db.serverless or a class such as db.r7g.large, got {name!r}"
             )
+        problem = instance_class_problem(name)
+        if problem:
+            raise ValueError(problem)
         return name
 
     @field_validator("backup_window")
@@ -153,6 +213,16 @@ class DatabaseConfig(EngineModel):
         mysql_version = "mysql_aurora" in (self.engine_version or "")
         if self.engine_version and mysql_version != (self.engine == "aurora-mysql"):
             raise ValueError(f"engineVersion {self.engine_version} is not an {self.engine} version")
+        problem = aurora_version_problem(
+            self.engine, self.version, serverless=self.instance_class == "db.serverless"
+        )
+        if problem:
+            raise ValueError(problem)
+        if self.min_capacity == 0 and not supports_auto_pause(self.engine, self.version):
+            raise ValueError(
+                f"minCapacity 0 (automatic pause) needs {auto_pause_versions(self.engine)}; "
+                f"engineVersion is {self.version}"
+            )
         if _overlaps_every_day(self.backup_window, self.maintenance_window):
             raise ValueError(
                 f"backupWindow {self.backup_window} overlaps maintenanceWindow "
@@ -165,10 +235,21 @@ class CacheConfig(EngineModel):
     """`<project>:cache`: the ElastiCache replication group."""
 
     engine: Literal["valkey", "redis"] = "valkey"
-    engine_version: str | None = Field(None, pattern=r"^\d+\.\d+$")
-    node_type: str = Field(pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$")
-    replicas: int = Field(ge=0, le=5)
-    snapshot_retention_days: int = Field(ge=0, le=35)
+    engine_version: str | None = Field(
+        None,
+        pattern=r"^\d+\.\d+$",
+        description="A version ElastiCache creates for the engine; IAM access needs 7 or later",
+        json_schema_extra=aws(f"{ELASTICACHE}/supported-engine-versions.html"),
+    )
+    node_type: str = Field(
+        pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$",
+        description="A current-generation node type",
+        json_schema_extra=aws(f"{ELASTICACHE}/CacheNodes.SupportedTypes.html"),
+    )
+    replicas: int = Field(ge=0, le=5, json_schema_extra=aws(f"{ELASTICACHE}/Replication.html"))
+    snapshot_retention_days: int = Field(
+        ge=0, le=35, json_schema_extra=aws(f"{ELASTICACHE}/backups-automatic.html", "days")
+    )
     snapshot_window: str = "17:00-18:00"
     maintenance_window: str = "sun:20:00-sun:21:00"
     auto_minor_version_upgrade: bool = Field(
@@ -181,8 +262,21 @@ class CacheConfig(EngineModel):
         "secret); token: a generated AUTH token from Secrets Manager.",
     )
 
+    @field_validator("node_type")
+    @classmethod
+    def _check_node_type(cls, node_type: str) -> str:
+        problem = cache_node_problem(node_type)
+        if problem:
+            raise ValueError(problem)
+        return node_type
+
     @model_validator(mode="after")
     def _iam_needs_version_7(self) -> CacheConfig:
+        if self.version not in CACHE_VERSIONS[self.engine]:
+            raise ValueError(
+                f"engineVersion {self.version}: ElastiCache creates {self.engine} "
+                f"{', '.join(CACHE_VERSIONS[self.engine])}"
+            )
         if self.access == "iam" and int(self.version.split(".")[0]) < 7:
             raise ValueError(
                 f"IAM authentication needs Valkey or Redis OSS 7 or later, got {self.version}; "
@@ -275,14 +369,20 @@ class BackupConfig(Model):
     @field_validator("schedule")
     @classmethod
     def _check_schedule(cls, expression: str) -> str:
-        if not re.fullmatch(r"cron\((\S+ ){5}\S+\)", expression):
-            raise ValueError(f"expected a cron(...) expression in UTC, got {expression!r}")
-        return expression
+        return check_cron(expression)
 
     def settings(self) -> dict[str, Any] | None:
         """What the data layer takes: the plan's settings, or None when backups are off."""
         return self.model_dump(exclude={"enabled"}) if self.enabled else None
 
+
+# Every variable the data layer may inject into a service's task as a secret (`valueFrom`):
+# the endpoints under /<project>/<env>/shared/ and the credentials of either access mode.
+SHARED_SECRET_NAMES = (
+    "DB_HOST", "DB_READER_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_AUTH", "DB_PASSWORD",
+    "CACHE_HOST", "CACHE_READER_HOST", "CACHE_PORT", "CACHE_USER", "CACHE_AUTH",
+    "CACHE_AUTH_TOKEN",
+)  # fmt: skip
 
 SERVICE_NAME = r"^[a-z][a-z0-9-]{0,30}$"
 SETTING_NAME = r"^[A-Z][A-Z0-9_]{0,63}$"

@@ -19,8 +19,9 @@ from typing import Any, Literal
 import botocore
 from pydantic import Field, field_validator, model_validator
 
-from components.config.base import Model
+from components.config.base import Model, aws
 
+ALB_GUIDE = "https://docs.aws.amazon.com/elasticloadbalancing/latest/application"
 # 240 characters at most, so that `origin.<domain>` stays within DNS's 253.
 DOMAIN = re.compile(
     r"(?=.{1,240}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]"
@@ -119,7 +120,11 @@ class WafConfig(Model):
     """`edge.waf`: the web ACL in front of CloudFront."""
 
     rate_limit: int = Field(
-        description="Requests per source IP per 5 minutes before WAF blocks it (10-2e9)."
+        description="Requests per source IP per 5 minutes before WAF blocks it (botocore's "
+        "wafv2 RateLimit: 10-2e9).",
+        json_schema_extra=aws(
+            "https://docs.aws.amazon.com/waf/latest/APIReference/API_RateBasedStatement.html"
+        ),
     )
     managed_rules: ManagedRulesConfig = Field(default_factory=ManagedRulesConfig)
     office_cidrs: list[str] = Field(default_factory=list, description="The company's addresses.")
@@ -187,7 +192,12 @@ class RouteConfig(Model):
     """One entry of `edge.routes`: requests for these hosts and paths go to a web service."""
 
     service: str = Field(description="A web-facing service (one with a port).")
-    priority: int = Field(ge=1, lt=RULE_PRIORITY_MAX, description="Lower numbers match first.")
+    priority: int = Field(
+        ge=1,
+        lt=RULE_PRIORITY_MAX,
+        description="Lower numbers match first.",
+        json_schema_extra=aws(f"{ALB_GUIDE}/listener-update-rules.html"),
+    )
     paths: list[str] = Field(default_factory=lambda: ["/*"], description="ALB path patterns.")
     hosts: list[str] = Field(default_factory=list, description="Host patterns; empty: any.")
 
@@ -234,8 +244,14 @@ class EdgeConfig(Model):
     minimum_protocol_version: str = Field(
         "TLSv1.2_2021", description="CloudFront's viewer security policy (with a domain)."
     )
-    price_class: str = Field(description="CloudFront price class.")
-    idle_timeout_seconds: int = Field(60, ge=1, le=4000, description="ALB connection idle time.")
+    price_class: str = Field(description="CloudFront price class (botocore's PriceClass enum).")
+    idle_timeout_seconds: int = Field(
+        60,
+        ge=1,
+        le=4000,
+        description="ALB connection idle time.",
+        json_schema_extra=aws(f"{ALB_GUIDE}/edit-load-balancer-attributes.html", "seconds"),
+    )
     deletion_protection: bool = Field(description="Refuse to delete the load balancer.")
     health_check_grace_period_seconds: int = Field(
         60, ge=0, le=2147483647, description="Time new tasks get before health checks count."

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from components.config.base import Model
+from components.config.base import Model, aws
 
 NatStrategy = Literal["none", "single", "perAz"]
 SUBNET_TIERS = ("public", "app", "data")
@@ -16,13 +16,22 @@ RFC1918 = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12"
 class NetworkConfig(Model):
     """`<project>:network` in the stack file."""
 
-    cidr: ipaddress.IPv4Network = Field(description="VPC CIDR: RFC1918, /16 to /28.")
+    cidr: ipaddress.IPv4Network = Field(
+        description="VPC CIDR: RFC1918, /16 to /28, the network address.",
+        json_schema_extra=aws(
+            "https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html"
+        ),
+    )
     subnet_prefix_length: int | None = Field(
         None, ge=16, le=28, description="Prefix length of every subnet; derived from the CIDR."
     )
     nat_gateways: NatStrategy = Field(description="none, single, or perAz (one per zone).")
     interface_endpoints: list[str] = Field(
-        description="AWS services reached through interface endpoints in the app subnets."
+        description="AWS services reached through interface endpoints in the app subnets; each "
+        "one with an endpoint in the region (botocore's endpoint data).",
+        json_schema_extra=aws(
+            "https://docs.aws.amazon.com/vpc/latest/privatelink/aws-services-privatelink-support.html"
+        ),
     )
     flow_log_traffic: Literal["ALL", "ACCEPT", "REJECT"] = "ALL"
 
@@ -34,10 +43,17 @@ class NetworkConfig(Model):
     @field_validator("cidr", mode="before")
     @classmethod
     def _parse_cidr(cls, value: Any) -> ipaddress.IPv4Network:
+        if not isinstance(value, str):
+            raise ValueError(f"expected an IPv4 CIDR such as 10.0.0.0/16, got {value!r}")
         try:
             return ipaddress.IPv4Network(value, strict=True)
         except (ValueError, TypeError):
+            pass
+        try:
+            network = ipaddress.IPv4Network(value, strict=False)
+        except (ValueError, TypeError):
             raise ValueError(f"expected an IPv4 CIDR such as 10.0.0.0/16, got {value!r}") from None
+        raise ValueError(f"{value} has host bits set; did you mean {network}?")
 
     @field_validator("cidr")
     @classmethod

@@ -11,14 +11,18 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Collection, Mapping
+import types
+import typing
+from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pulumi
 from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic.fields import FieldInfo
 
-from components.config.base import ConfigError, Model
+from components.config.aws_data import check_endpoint_service, check_region
+from components.config.base import ConfigError, Model, aws
 from components.config.compute import (
     ClusterConfig,
     FunctionConfig,
@@ -30,6 +34,7 @@ from components.config.compute import (
     check_job_graph,
 )
 from components.config.data import (
+    SHARED_SECRET_NAMES,
     BackupConfig,
     BucketsConfig,
     CacheConfig,
@@ -38,6 +43,7 @@ from components.config.data import (
     check_app_settings,
 )
 from components.config.edge import EdgeConfig
+from components.config.files import overlapping_networks, read_yaml
 from components.config.network import SUBNET_TIERS, NetworkConfig, subnet_layout
 from components.config.observability import ObservabilityConfig
 from components.config.tiers import TIER_DEFAULTS, TIER_ZONE_COUNT, Tier
@@ -58,14 +64,33 @@ class StackConfig(Model):
     """Everything a stack file says, after tier defaults and validation."""
 
     environment: Tier = Field(description="Environment tier; chooses the defaults.")
-    owner: str = Field(min_length=1, description="Team that owns the stack (Owner tag).")
+    owner: str = Field(
+        min_length=1,
+        max_length=256,
+        description="Team that owns the stack (Owner tag): letters, digits, spaces, _.:/=+-@",
+        json_schema_extra={
+            "source": "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Tag.html"
+        },
+    )
     account_id: str = Field(pattern=r"^\d{12}$", description="The only AWS account to deploy to.")
     project: str = Field(
         pattern=r"^[a-z][a-z0-9-]{1,19}$", description="Short name used in tags and names."
     )
-    region: str = Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
-    availability_zones: list[str] = Field(min_length=1)
-    log_retention_days: int
+    region: str = Field(description="aws:region: a region of botocore's partition data.")
+    availability_zones: list[str] = Field(
+        min_length=1,
+        description="Zones of aws:region, two or more (an RDS DB subnet group covers two)",
+        json_schema_extra=aws(
+            "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_VPC.WorkingWithRDSInstanceinaVPC.html"
+        ),
+    )
+    log_retention_days: int = Field(
+        description=f"One of {', '.join(map(str, LOG_RETENTION_DAYS))}",
+        json_schema_extra=aws(
+            "https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html",
+            "days",
+        ),
+    )
     protect_stateful_resources: bool = Field(
         description="Pulumi `protect` on keys, databases, tables and data buckets."
     )
@@ -114,6 +139,22 @@ class StackConfig(Model):
     @classmethod
     def _check_app_settings(cls, settings: Any) -> Any:
         return check_app_settings(settings) if isinstance(settings, dict) else settings
+
+    @field_validator("owner")
+    @classmethod
+    def _check_tag_value(cls, owner: str) -> str:
+        # AWS tag values: Unicode letters, digits, white space and _ . : / = + - @.
+        wrong = sorted({c for c in owner if not (c.isalnum() or c.isspace() or c in "_.:/=+-@")})
+        if wrong:
+            raise ValueError(f"an AWS tag value takes no {' '.join(wrong)!r}")
+        if owner.lower().startswith("aws:"):
+            raise ValueError("a tag value may not start with aws: (reserved for AWS)")
+        return owner
+
+    @field_validator("region")
+    @classmethod
+    def _check_region(cls, region: str) -> str:
+        return check_region(region)
 
     @field_validator("log_retention_days")
     @classmethod
@@ -166,7 +207,8 @@ def load(
 ) -> StackConfig:
     """Validate a stack's config values (as the engine passes them: strings, JSON for objects).
 
-    A value under a secret key is never quoted in an error.
+    Of several mistakes, the first in the stack file's order is reported (a missing key after
+    the keys that are there). A value under a secret key is never quoted in an error.
     """
     stack_file = f"Pulumi.{stack}.yaml"
     ns = f"{project}:"
@@ -183,12 +225,14 @@ def load(
             raise ConfigError(
                 stack_file, full_key, "not used: resources take aws:region and the project's keys"
             )
+        elif namespace != "pulumi":
+            raise ConfigError(stack_file, full_key, _unknown_namespace(namespace, project))
 
     def fail(key: str, problem: str) -> ConfigError:
         return ConfigError(stack_file, key if key == "aws:region" else ns + key, problem)
 
     environment = raw.get("environment")
-    if environment not in TIER_DEFAULTS:
+    if not isinstance(environment, str) or environment not in TIER_DEFAULTS:
         problem = "required key is missing" if environment is None else f"got {environment!r}"
         raise fail("environment", f"expected one of dev, stg, prd; {problem}")
     merged = _merge(TIER_DEFAULTS[environment], raw)
@@ -202,30 +246,64 @@ def load(
     try:
         config = StackConfig.model_validate(merged)
     except ValidationError as exc:
-        error = exc.errors()[0]
+        error = min(exc.errors(), key=lambda e: _position(raw, e["loc"]))
         loc = error["loc"]
         key = "aws:region" if loc[:1] == ("region",) else _key_path(loc)
         secret = ns + str(loc[0]) in secret_keys
         raise fail(key, _describe(error, loc, quote_input=not secret)) from None
 
-    _check_zones(config, fail)
-    _check_references(config, fail)
-    _check_edge(config, fail, f"{ns}edge" in secret_keys)
+    mistakes = [
+        *_check_zones(config),
+        *_check_network(config),
+        *_check_references(config),
+        *_check_edge(config, f"{ns}edge" in secret_keys),
+    ]
     if config.app_settings and f"{ns}appSettings" not in secret_keys:
-        raise fail(
-            "appSettings",
-            "values must be secrets: "
-            "pulumi config set --secret --path 'appSettings.<service>.<NAME>' <value>",
+        mistakes.append(
+            (
+                "appSettings",
+                "values must be secrets: "
+                "pulumi config set --secret --path 'appSettings.<service>.<NAME>' <value>",
+            )
         )
-    network = config.network
-    if subnet_layout(network, len(config.availability_zones)) is None:
-        key = "network.subnetPrefixLength" if network.subnet_prefix_length else "network.cidr"
-        raise fail(
-            key,
-            f"{len(SUBNET_TIERS)} tiers x {len(config.availability_zones)} zones of subnets "
-            f"do not fit in {network.cidr}; use a larger VPC or a longer subnet prefix",
-        )
+    if mistakes:
+        key, problem = min(mistakes, key=lambda m: _position(raw, _loc_of(m[0])))
+        raise fail(key, problem)
     return config
+
+
+def _unknown_namespace(namespace: str, project: str) -> str:
+    close = difflib.get_close_matches(namespace, [project, "aws", "pulumi"], n=1, cutoff=0.5)
+    hint = f"did you mean '{close[0]}:'? " if close else ""
+    return f"unknown namespace {namespace!r}; {hint}every key belongs to {project}, aws or pulumi"
+
+
+def _position(raw: Mapping[str, Any], loc: tuple[int | str, ...]) -> tuple[float, ...]:
+    """Where `loc` is in the stack file, for ordering mistakes: the index of each part among
+    its siblings; a part the file does not have (a missing key, a tier default) sorts last, and
+    a mistake inside an entry before one about the whole entry."""
+    position: list[float] = []
+    node: Any = raw
+    for part in loc:
+        part = "region" if node is raw and part == "aws:region" else part
+        if isinstance(node, Mapping) and part in node:
+            position.append(list(node).index(part))
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            position.append(part)
+            node = node[part]
+        else:
+            break
+    return (*position, float("inf"))
+
+
+def _loc_of(key: str) -> tuple[int | str, ...]:
+    """The location of a key path such as `edge.routes[0].service`."""
+    if key == "aws:region":
+        return ("region",)
+    return tuple(
+        int(part) if part.isdigit() else part for part in re.split(r"\.|\[|\]\.?", key) if part
+    )
 
 
 def _default_job_retries(merged: dict[str, Any]) -> None:
@@ -240,75 +318,155 @@ def _default_job_retries(merged: dict[str, Any]) -> None:
         }
 
 
-def _check_zones(config: StackConfig, fail: Any) -> None:
+Mistake = tuple[str, str]
+
+
+def _check_zones(config: StackConfig) -> Iterator[Mistake]:
     zones = config.availability_zones
     letters = REGION_ZONE_LETTERS.get(config.region, "abcdefghijklmnopqrstuvwxyz")
     for i, zone in enumerate(zones):
         if zone[:-1] != config.region or zone[-1] not in letters:
-            raise fail(
+            yield (
                 f"availabilityZones[{i}]",
                 f"{zone!r} is not a zone of {config.region} "
                 f"(expected one of {', '.join(config.region + x for x in letters[:6])})",
             )
     if len(set(zones)) != len(zones):
-        raise fail("availabilityZones", "lists a zone twice")
-    if config.environment == "prd" and len(zones) < 2:
-        raise fail("availabilityZones", "prd needs at least 2 zones")
+        yield "availabilityZones", "lists a zone twice"
+    if len(zones) < 2:
+        # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_VPC.WorkingWithRDSInstanceinaVPC.html
+        yield (
+            "availabilityZones",
+            "the database needs 2 zones at least: an RDS DB subnet group covers two or more",
+        )
     if config.environment == "prd" and config.database.instances < 2:
-        raise fail("database.instances", "prd needs a writer and at least one reader")
+        yield "database.instances", "prd needs a writer and at least one reader"
     if config.environment == "prd" and config.cache.replicas < 1:
-        raise fail("cache.replicas", "prd needs at least 1 replica for failover")
+        yield "cache.replicas", "prd needs at least 1 replica for failover"
 
 
-def _check_references(config: StackConfig, fail: Any) -> None:
+def _check_network(config: StackConfig) -> Iterator[Mistake]:
+    network = config.network
+    for i, name in enumerate(network.interface_endpoints):
+        problem = check_endpoint_service(name, config.region)
+        if problem:
+            yield f"network.interfaceEndpoints[{i}]", problem
+    if network.nat_gateways == "none" and (config.services or config.jobs):
+        # With no NAT, a Fargate task in the app subnets starts only through endpoints: the
+        # image from ECR (api, dkr; layers from the S3 gateway endpoint), awslogs, and the
+        # secrets it is given (SSM parameters always, Secrets Manager when it has some).
+        # https://docs.aws.amazon.com/AmazonECS/latest/developerguide/vpc-endpoints.html
+        needed = ["ecr.api", "ecr.dkr", "logs", "ssm"]
+        if _uses_secrets_manager(config):
+            needed.append("secretsmanager")
+        missing = [name for name in needed if name not in network.interface_endpoints]
+        if missing:
+            yield (
+                "network.interfaceEndpoints",
+                f"with natGateways none, tasks start only through endpoints: add "
+                f"{', '.join(missing)}",
+            )
+    if subnet_layout(network, len(config.availability_zones)) is None:
+        key = "network.subnetPrefixLength" if network.subnet_prefix_length else "network.cidr"
+        yield (
+            key,
+            f"{len(SUBNET_TIERS)} tiers x {len(config.availability_zones)} zones of subnets "
+            f"do not fit in {network.cidr}; use a larger VPC or a longer subnet prefix",
+        )
+
+
+def _uses_secrets_manager(config: StackConfig) -> bool:
+    """Whether a task reads a Secrets Manager secret: the database password, the cache token,
+    or a secret a service names."""
+    named = any(
+        source.startswith("arn:") for s in config.services.values() for source in s.secrets.values()
+    )
+    return named or config.database.access == "password" or config.cache.access == "token"
+
+
+def _check_references(config: StackConfig) -> Iterator[Mistake]:
     """Names one part of the config uses must exist in another."""
     for name, service in config.services.items():
         for table in service.tables:
             if table not in config.tables:
-                raise fail(f"services.{name}.tables", f"no table {table!r} in tables")
+                yield f"services.{name}.tables", f"no table {table!r} in tables"
+        injected = {*SHARED_SECRET_NAMES, *service.secrets, *config.app_settings.get(name, {})}
+        for variable in service.environment:
+            if variable in injected:
+                # ECS refuses a container definition that names a variable in both
+                # `environment` and `secrets`.
+                yield (
+                    f"services.{name}.environment.{variable}",
+                    f"{variable} is also injected as a secret (ECS refuses the task "
+                    "definition); rename it or drop it",
+                )
+        for variable, source in service.secrets.items():
+            parts = source.split(":")
+            if source.startswith("arn:") and parts[3:5] != [config.region, config.account_id]:
+                # The execution role reads only this stack's secrets, decrypted with its key.
+                yield (
+                    f"services.{name}.secrets.{variable}",
+                    f"the secret is in {parts[3]} of account {parts[4]}; the task's execution "
+                    f"role reads secrets of {config.region} in {config.account_id} only",
+                )
+        port = service.environment.get("PORT")
+        if port is not None and port != str(service.port):
+            yield (
+                f"services.{name}.environment.PORT",
+                f"PORT {port!r} is not the service's port ({service.port}): the load balancer "
+                "and health checks reach the container on `port`",
+            )
     for name, job in config.jobs.items():
-        if job.service is not None and job.service not in config.services:
-            raise fail(f"jobs.{name}.service", f"no service {job.service!r} in services")
+        runs = config.services.get(job.service or "")
+        if job.service is not None and runs is None:
+            yield f"jobs.{name}.service", f"no service {job.service!r} in services"
+        for key in ("architecture", "cpu", "memory"):
+            if runs and key in job.model_fields_set and getattr(job, key) != getattr(runs, key):
+                yield (
+                    f"jobs.{name}.{key}",
+                    f"the job runs service {job.service!r}'s task, whose {key} is "
+                    f"{getattr(runs, key)}; drop {key} or give the job its own image",
+                )
     mistake = check_job_graph(config.jobs)
     if mistake is not None:
-        raise fail(*mistake)
+        yield mistake
     for name, function in config.functions.items():
         if function.code is not None and not Path(function.code).is_dir():
-            raise fail(f"functions.{name}.code", f"no directory {function.code!r} in the project")
+            yield f"functions.{name}.code", f"no directory {function.code!r} in the project"
     for owner in config.app_settings:
         if owner not in config.services and owner not in config.functions:
-            raise fail(f"appSettings.{owner}", f"no service or function named {owner!r}")
+            yield f"appSettings.{owner}", f"no service or function named {owner!r}"
 
 
-def _check_edge(config: StackConfig, fail: Any, secret: bool) -> None:
+def _check_edge(config: StackConfig, secret: bool) -> Iterator[Mistake]:
     """The edge's routes name web services, its rules do not collide, its secret is one."""
     edge = config.edge
     if (edge.domain is None) != (edge.hosted_zone_id is None):
         missing = "hostedZoneId" if edge.hosted_zone_id is None else "domain"
-        raise fail(f"edge.{missing}", "set domain and hostedZoneId together, or neither")
+        yield f"edge.{missing}", "set domain and hostedZoneId together, or neither"
     seen: dict[int, int] = {}
     for i, route in enumerate(edge.routes):
         if route.priority in seen:
-            raise fail(
+            yield (
                 f"edge.routes[{i}].priority",
                 f"priority {route.priority} is taken by routes[{seen[route.priority]}]",
             )
         seen[route.priority] = i
         service = config.services.get(route.service)
         if service is None:
-            raise fail(f"edge.routes[{i}].service", f"no service {route.service!r} in services")
-        if service.port is None:
-            raise fail(
+            yield f"edge.routes[{i}].service", f"no service {route.service!r} in services"
+        elif service.port is None:
+            yield (
                 f"edge.routes[{i}].service",
                 f"service {route.service!r} has no port; only web-facing services take routes",
             )
     if edge.waf.ci_token is not None and not secret:
-        raise fail(
+        yield (
             "edge.waf.ciToken",
             "must be a secret: pulumi config set --secret --path 'edge.waf.ciToken' <token>",
         )
     if edge.prefix_list_id(config.region) is None:
-        raise fail(
+        yield (
             "aws:region",
             f"no CloudFront origin-facing prefix list id is known for {config.region}; set "
             "edge.originFacingPrefixListId (aws ec2 describe-managed-prefix-lists --filters "
@@ -342,19 +500,48 @@ def _key_path(loc: tuple[int | str, ...]) -> str:
     return path
 
 
-def _model_at(loc: tuple[int | str, ...], root: type[BaseModel] = StackConfig) -> type[BaseModel]:
-    model = root
+def _unwrap(annotation: Any) -> Any:
+    """The type inside `Annotated[...]` and `X | None`."""
+    while True:
+        if typing.get_origin(annotation) is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif typing.get_origin(annotation) in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(args) != 1:
+                return annotation
+            annotation = args[0]
+        else:
+            return annotation
+
+
+def _walk(
+    loc: tuple[int | str, ...], root: type[BaseModel] = StackConfig
+) -> tuple[Any, FieldInfo | None]:
+    """The type at `loc` in the `root` model (through sections, named entries and lists), and
+    the field that `loc` ends in (None if it ends in an entry or nowhere known)."""
+    current: Any = root
+    field: FieldInfo | None = None
     for part in loc:
-        field = next((f for f in model.model_fields.values() if f.alias == part), None)
-        annotation = getattr(field, "annotation", None)
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            model = annotation
-    return model
+        current = _unwrap(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field = next((f for f in current.model_fields.values() if f.alias == part), None)
+            if field is None:
+                return None, None
+            current = field.annotation
+        elif typing.get_origin(current) in (dict, list):
+            current, field = typing.get_args(current)[-1], None
+        else:
+            return None, None
+    return _unwrap(current), field
 
 
-def _unknown_key(key: str, model: type[BaseModel]) -> str:
+def _unknown_key(key: str, model: Any) -> str:
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        return "unknown key"
     known = sorted(str(f.alias) for f in model.model_fields.values() if f.alias != "region")
-    close = difflib.get_close_matches(key, known, n=1)
+    close = difflib.get_close_matches(key, known, n=1) or [
+        k for k in known if len(key) > 2 and k.lower().startswith(key.lower())
+    ]
     hint = f"did you mean {close[0]!r}? " if close else ""
     return f"unknown key; {hint}expected one of {', '.join(known)}"
 
@@ -362,11 +549,37 @@ def _unknown_key(key: str, model: type[BaseModel]) -> str:
 # What a pattern stands for, by key path, for messages a person can act on.
 PATTERN_HINTS: dict[tuple[int | str, ...], str] = {
     ("accountId",): "expected a 12-digit AWS account id",
-    ("region",): "expected an AWS region such as ap-northeast-1",
     ("project",): "expected 2-20 lowercase letters, digits or hyphens, starting with a letter",
     ("cache", "nodeType"): "expected a node type such as cache.t4g.small",
     ("cache", "engineVersion"): "expected a version such as 8.0",
     ("opsHost", "instanceType"): "expected an instance type such as t4g.micro",
+    ("edge", "hostedZoneId"): "expected a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ",
+}
+
+# The validation library's error kinds in words, its limits filled in from the error's context.
+MESSAGES = {
+    "int_parsing": "expected a whole number",
+    "int_from_float": "expected a whole number",
+    "int_type": "expected a whole number",
+    "float_parsing": "expected a number",
+    "float_type": "expected a number",
+    "bool_parsing": "expected true or false",
+    "bool_type": "expected true or false",
+    "string_type": "expected text",
+    "list_type": "expected a list",
+    "dict_type": "expected a mapping of keys",
+    "model_type": "expected a mapping of keys",
+    "model_attributes_type": "expected a mapping of keys",
+    "greater_than_equal": "must be {ge} or more",
+    "less_than_equal": "must be {le} or less",
+    "greater_than": "must be more than {gt}",
+    "less_than": "must be less than {lt}",
+    "multiple_of": "must be a multiple of {multiple_of}",
+    "string_too_short": "must be {min_length} characters or more",
+    "string_too_long": "must be {max_length} characters or fewer",
+    "too_short": "needs {min_length} entries or more",
+    "too_long": "takes {max_length} entries at most",
+    "string_pattern_mismatch": "does not have the expected form ({pattern})",
 }
 
 
@@ -378,17 +591,28 @@ def _describe(
     if kind == "missing":
         return "required key is missing"
     if kind == "extra_forbidden":
-        return _unknown_key(str(loc[-1]), _model_at(loc[:-1], root))
+        return _unknown_key(str(loc[-1]), _walk(loc[:-1], root)[0])
+    _, field = _walk(loc, root)
     if kind == "literal_error":
         expected = error.get("ctx", {}).get("expected", "").replace("'", "")
         message = f"expected one of {expected.replace(' or ', ', ')}"
-    elif kind == "model_type":
-        message = "expected a mapping of keys"
     elif kind == "string_pattern_mismatch" and loc in PATTERN_HINTS:
         message = PATTERN_HINTS[loc]
+    elif kind in MESSAGES:
+        context = error.get("ctx", {})
+        message = MESSAGES[kind].format(
+            **{k: f"{v:g}" if isinstance(v, float) else v for k, v in context.items()}
+        )
     else:
         message = str(error["msg"]).removeprefix("Value error, ")
         message = message.replace("Input should be", "expected")
+    unit = (
+        field.json_schema_extra.get("unit")
+        if field and isinstance(field.json_schema_extra, dict)
+        else None
+    )
+    if unit and kind != "value_error":
+        message += f" ({unit})"
     if quote_input and "input" in error and kind != "value_error":
         message += f", got {error['input']!r}"
     return message
@@ -404,4 +628,12 @@ def from_pulumi() -> StackConfig:
         *pulumi.runtime.config.get_config_secret_keys_env(),
         *pulumi.runtime.config._SECRET_KEYS.get(),
     }
-    return load(pulumi.get_project(), pulumi.get_stack(), values, secret_keys)
+    project, stack = pulumi.get_project(), pulumi.get_stack()
+    config = load(project, stack, values, secret_keys)
+    # The CLI runs the program in the project directory; stack files are there or in its
+    # stackConfigDir.
+    project_file = read_yaml(Path("Pulumi.yaml").read_text()) or {}
+    stack_dir = Path(project_file.get("stackConfigDir", "."))
+    for warning in overlapping_networks(stack_dir / f"Pulumi.{stack}.yaml", project):
+        pulumi.log.warn(warning)
+    return config
