@@ -29,8 +29,15 @@ from components.foundation import Foundation
 from components.foundation.alerts import Alerts
 from components.foundation.keys import Keys
 from components.network import Network
+from components.pipeline import Pipeline
+from components.pipeline.build import Build
+from components.pipeline.delivery import ServicePipeline
+from components.pipeline.deploy import BlueGreen
+from components.pipeline.repository import ImageRepository
 
-LAYERS: list[type[pulumi.ComponentResource]] = [Foundation, Network, Data, Edge, Compute]
+LAYERS: list[type[pulumi.ComponentResource]] = [
+    Foundation, Network, Data, Edge, Compute, Pipeline,
+]  # fmt: skip
 COMPONENTS: list[type[pulumi.ComponentResource]] = [
     *LAYERS,
     Keys,
@@ -55,4 +62,8 @@ COMPONENTS: list[type[pulumi.ComponentResource]] = [
     Cdn,
     Firewall,
     Dns,
+    ImageRepository,
+    Build,
+    BlueGreen,
+    ServicePipeline,
 ]

@@ -11,6 +11,7 @@ LAYERS = {
     "data": "webplatform:data:Data",
     "edge": "webplatform:edge:Edge",
     "compute": "webplatform:compute:Compute",
+    "pipeline": "webplatform:pipeline:Pipeline",
 }
 
 

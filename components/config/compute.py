@@ -15,6 +15,8 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 from components.config.base import Model, TimeZone
 
 ENV_NAME = r"^[A-Z][A-Z0-9_]{0,63}$"
+# An image given as a tag alone is in the pipeline's repository of the service (or job).
+IMAGE_TAG = r"[\w][\w.-]{0,127}"
 
 # Fargate's task sizes: CPU units to the memory (MiB) each allows.
 FARGATE_MEMORY = {
@@ -52,7 +54,14 @@ def _check_env_names(values: dict[str, str]) -> dict[str, str]:
     return values
 
 
+def _check_image_or_tag(image: str) -> str:
+    if image == "latest":
+        raise ValueError("pin a tag: 'latest' moves under a running service")
+    return image if re.fullmatch(IMAGE_TAG, image) else _check_image(image)
+
+
 Image = Annotated[str, AfterValidator(_check_image)]
+ImageOrTag = Annotated[str, AfterValidator(_check_image_or_tag)]
 EnvNames = Annotated[dict[str, str], AfterValidator(_check_env_names)]
 
 
@@ -92,9 +101,15 @@ class AutoscalingConfig(Model):
 class ServiceConfig(Model):
     """One entry of `<project>:services`: an ECS Fargate service."""
 
-    image: Image
+    image: ImageOrTag = Field(
+        description="A tag of the pipeline's repository of the service (the commit id the "
+        "pipeline built), or a full image URI with a tag or digest."
+    )
     architecture: Literal["arm64", "x86_64"] = Field(
         "arm64", description="The platform the image is built for (arm64: Graviton)."
+    )
+    deploy: Literal["rolling", "blueGreen"] | None = Field(
+        None, description="Overrides pipeline.deploy for this service."
     )
     cpu: int = 512
     memory: int = 1024
@@ -202,7 +217,9 @@ class JobConfig(Model):
     )
     time_zone: TimeZone = "Asia/Tokyo"
     service: str | None = Field(None, description="Run this service's task with `command`.")
-    image: Image | None = None
+    image: ImageOrTag | None = Field(
+        None, description="A tag of the pipeline's repository of the job, or a full image URI."
+    )
     architecture: Literal["arm64", "x86_64"] = "arm64"
     cpu: int = 256
     memory: int = 512

@@ -37,6 +37,8 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
         "opsHost": {"enabled": False},
         "edge": {"priceClass": "PriceClass_200", "deletionProtection": False,
                  "waf": {"rateLimit": 2000, "managedRules": {"anonymousIpList": "count"}}},
+        "pipeline": {"deploy": "rolling", "approval": False, "keepImages": 10,
+                     "untaggedExpireDays": 3, "traffic": {"type": "allAtOnce"}},
     },
     "stg": {
         "protectStatefulResources": False,
@@ -58,6 +60,8 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
         "opsHost": {"enabled": False},
         "edge": {"priceClass": "PriceClass_200", "deletionProtection": False,
                  "waf": {"rateLimit": 2000}},
+        "pipeline": {"deploy": "blueGreen", "approval": True, "keepImages": 20,
+                     "untaggedExpireDays": 7, "traffic": {"type": "canary"}},
     },
     "prd": {
         "protectStatefulResources": True,
@@ -79,5 +83,7 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
         "opsHost": {"enabled": True},
         "edge": {"priceClass": "PriceClass_200", "deletionProtection": True,
                  "waf": {"rateLimit": 2000}},
+        "pipeline": {"deploy": "blueGreen", "approval": True, "keepImages": 30,
+                     "untaggedExpireDays": 7, "traffic": {"type": "canary"}},
     },
 }  # fmt: skip

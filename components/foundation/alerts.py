@@ -16,8 +16,9 @@ class AlertsArgs(TypedDict):
 
 
 class Alerts(pulumi.ComponentResource):
-    """An encrypted SNS topic that CloudWatch alarms and EventBridge rules of this account
-    publish to. Subscriptions (e-mail, chat) are added by whoever operates the stack."""
+    """An encrypted SNS topic that CloudWatch alarms, EventBridge rules and the pipelines'
+    notification rules (CodeStar Notifications) of this account publish to. Subscriptions
+    (e-mail, chat) are added by whoever operates the stack."""
 
     topic_arn: pulumi.Output[str]
     """The topic's ARN."""
@@ -50,6 +51,15 @@ class Alerts(pulumi.ComponentResource):
                             "Condition": {
                                 "StringEquals": {"aws:SourceAccount": args["account_id"]}
                             },
+                        },
+                        {
+                            # The statement AWS documents for a notification rule's target
+                            # topic. Notification rules target a topic of their own account.
+                            "Sid": "CodeStarNotificationsPublish",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "codestar-notifications.amazonaws.com"},
+                            "Action": "sns:Publish",
+                            "Resource": topic.arn,
                         },
                         {
                             "Sid": "TlsOnly",
