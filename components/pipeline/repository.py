@@ -137,6 +137,7 @@ class ImageRepository(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.arn = repository.arn
-        self.url = repository.repository_url
+        # The URL the compute layer already used, known once the repository exists.
+        self.url = repository.name.apply(lambda _: repository_url(platform, args["owner"]))
         self.name = repository.name
         self.register_outputs({"arn": self.arn, "url": self.url, "name": self.name})
