@@ -234,7 +234,8 @@ def test_the_alerts_topic_is_encrypted_and_only_this_accounts_services_publish(p
         == by_name(plan, "aws:kms/key:Key", "keys-data").outputs["arn"]
     )
     (policy,) = of_type(plan, "aws:sns/topicPolicy:TopicPolicy")
-    allow, deny = json.loads(policy.inputs["policy"])["Statement"]
+    allow, notifications, deny = json.loads(policy.inputs["policy"])["Statement"]
+    assert notifications["Principal"] == {"Service": "codestar-notifications.amazonaws.com"}
     assert allow["Condition"] == {"StringEquals": {"aws:SourceAccount": "222222222222"}}
     assert allow["Resource"] == topic.outputs["arn"]
     assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
@@ -259,5 +260,7 @@ def test_alarms_and_rules_may_use_the_data_key_as_aws_documents_for_encrypted_to
     topic_policy = json.loads(
         by_name(plan, "aws:sns/topicPolicy:TopicPolicy", "alerts").inputs["policy"]
     )
-    (publish,) = [s for s in topic_policy["Statement"] if s["Effect"] == "Allow"]
+    (publish,) = [
+        s for s in topic_policy["Statement"] if s["Sid"] == "AlarmsAndRulesOfThisAccountPublish"
+    ]
     assert publish["Condition"] == {"StringEquals": {"aws:SourceAccount": "222222222222"}}
