@@ -25,6 +25,7 @@ GROUP = "aws:codedeploy/deploymentGroup:DeploymentGroup"
 DEPLOYMENT_CONFIG = "aws:codedeploy/deploymentConfig:DeploymentConfig"
 SERVICE = "aws:ecs/service:Service"
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
+ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 RULE = "aws:codestarnotifications/notificationRule:NotificationRule"
 TARGET_GROUP = "aws:lb/targetGroup:TargetGroup"
@@ -430,3 +431,20 @@ def test_bad_pipeline_config_is_one_line_naming_the_key(changes: dict, message: 
     text = str(raised.value)
     assert text.startswith(f"Pulumi.prd.yaml: webplatform:{message}"), text
     assert "\n" not in text
+
+
+def test_only_the_services_for_this_account_assume_the_pipeline_roles(prd) -> None:
+    roles = {r.name: json.loads(r.inputs["assumeRolePolicy"]) for r in of_type(prd, ROLE)}
+    trusted = {
+        "build-web": "codebuild.amazonaws.com",
+        "pipeline-web": "codepipeline.amazonaws.com",
+        "deploy-web": "codedeploy.amazonaws.com",
+    }
+    for name, service in trusted.items():
+        (statement,) = roles[name]["Statement"]
+        assert statement["Principal"] == {"Service": service}
+        assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": "222222222222"}
+    (build,) = roles["build-web"]["Statement"]
+    assert build["Condition"]["ArnLike"] == {
+        "aws:SourceArn": "arn:aws:codebuild:ap-northeast-1:222222222222:project/webplatform-prd-web"
+    }

@@ -10,6 +10,7 @@ import pulumi
 import pulumi_aws as aws
 import yaml
 
+from components.pipeline.iam import ECR_PUSH_ACTIONS, trust_policy
 from components.platform import Platform
 
 BUILDSPEC = Path(__file__).with_name("buildspec.yml")
@@ -54,15 +55,7 @@ def build_policy(
             {
                 "Sid": "PushItsImages",
                 "Effect": "Allow",
-                "Action": [
-                    "ecr:BatchCheckLayerAvailability",
-                    "ecr:BatchGetImage",
-                    "ecr:GetDownloadUrlForLayer",
-                    "ecr:CompleteLayerUpload",
-                    "ecr:InitiateLayerUpload",
-                    "ecr:PutImage",
-                    "ecr:UploadLayerPart",
-                ],
+                "Action": ECR_PUSH_ACTIONS,
                 "Resource": list(repository_arns),
             },
             {
@@ -153,20 +146,7 @@ class Build(pulumi.ComponentResource):
             name=f"{physical}-build",
             description=f"CodeBuild builds the {physical} image with this role",
             assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "codebuild.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                            "Condition": {
-                                "StringEquals": {"aws:SourceAccount": platform["account_id"]},
-                                "ArnLike": {"aws:SourceArn": project_arn},
-                            },
-                        }
-                    ],
-                }
+                trust_policy("codebuild.amazonaws.com", platform["account_id"], project_arn)
             ),
             opts=child,
         )

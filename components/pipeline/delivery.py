@@ -9,6 +9,7 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
+from components.pipeline.iam import trust_policy
 from components.platform import Platform
 
 NOTIFIED_EVENTS = [
@@ -186,19 +187,7 @@ class ServicePipeline(pulumi.ComponentResource):
             name=f"{physical}-pipeline",
             description=f"CodePipeline delivers {physical} with this role",
             assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "codepipeline.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                            "Condition": {
-                                "StringEquals": {"aws:SourceAccount": platform["account_id"]}
-                            },
-                        }
-                    ],
-                }
+                trust_policy("codepipeline.amazonaws.com", platform["account_id"])
             ),
             opts=child,
         )

@@ -9,6 +9,7 @@ from typing import TypedDict
 import pulumi
 import pulumi_aws as aws
 
+from components.pipeline.iam import trust_policy
 from components.platform import Platform
 
 CODEDEPLOY_ECS_POLICY = "arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS"
@@ -65,19 +66,7 @@ class BlueGreen(pulumi.ComponentResource):
             name=f"{physical}-deploy",
             description=f"CodeDeploy shifts {physical} between task sets with this role",
             assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "codedeploy.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                            "Condition": {
-                                "StringEquals": {"aws:SourceAccount": platform["account_id"]}
-                            },
-                        }
-                    ],
-                }
+                trust_policy("codedeploy.amazonaws.com", platform["account_id"])
             ),
             opts=child,
         )

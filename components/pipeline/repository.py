@@ -11,6 +11,7 @@ from typing import Any, TypedDict
 import pulumi
 import pulumi_aws as aws
 
+from components.pipeline.iam import ECR_PUSH_ACTIONS
 from components.platform import Platform
 
 
@@ -72,15 +73,7 @@ def repository_policy(account_id: str) -> dict[str, Any]:
                 "Sid": "ThisAccountOnly",
                 "Effect": "Allow",
                 "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
-                "Action": [
-                    "ecr:BatchCheckLayerAvailability",
-                    "ecr:BatchGetImage",
-                    "ecr:GetDownloadUrlForLayer",
-                    "ecr:CompleteLayerUpload",
-                    "ecr:InitiateLayerUpload",
-                    "ecr:PutImage",
-                    "ecr:UploadLayerPart",
-                ],
+                "Action": ECR_PUSH_ACTIONS,
             }
         ],
     }
