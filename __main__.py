@@ -1,6 +1,6 @@
 """The web platform, one stack per environment: read the stack config, build the layers in
-dependency order (foundation -> network -> data -> edge -> compute -> observability), export
-what operators and the operations CLI need."""
+dependency order (foundation -> network -> data -> edge -> compute -> pipeline ->
+observability), export what operators and the operations CLI need."""
 
 from collections.abc import Callable
 
@@ -17,6 +17,8 @@ from components.edge.layer import assets_read_statement
 from components.foundation import Foundation
 from components.network import Network
 from components.observability import Observability
+from components.pipeline import Pipeline
+from components.pipeline.repository import image_uri
 from components.platform import Platform
 from components.providers import create_providers
 
@@ -112,12 +114,24 @@ edge = Edge(
         "ci_token": (
             pulumi.Output.secret(config.edge.waf.ci_token) if config.edge.waf.ci_token else None
         ),
+        # Each blue/green service gets a second target group and a test listener.
+        "test_ports": config.test_listener_ports(),
+        "test_cidrs": config.pipeline.blue_green.test_cidrs,
     },
     opts=regional,
     global_provider=providers.global_,
 )
 resolve_distribution_arn(edge.distribution_arn)
-routed = [route.service for route in config.edge.routes] or list(web_services)[:1]
+deploy_styles = config.deploy_styles()
+# An image given as a tag is in the pipeline's repository of the service (or job).
+service_settings = {
+    n: {**s.model_dump(), "image": image_uri(platform, n, s.image), "deploy": deploy_styles[n]}
+    for n, s in config.services.items()
+}
+job_settings = {
+    n: {**j.model_dump(), "image": j.image and image_uri(platform, n, j.image)}
+    for n, j in config.jobs.items()
+}
 
 compute = Compute(
     "compute",
@@ -141,9 +155,9 @@ compute = Compute(
         "cache_port": config.cache.port,
         "alerts_topic_arn": foundation.alerts_topic_arn,
         "prefer_spot": config.cluster.prefer_spot,
-        "services": {n: s.model_dump() for n, s in config.services.items()},  # type: ignore[misc]
+        "services": service_settings,  # type: ignore[typeddict-item]
         "functions": config.function_settings(),  # type: ignore[typeddict-item]
-        "jobs": {n: j.model_dump() for n, j in config.jobs.items()},  # type: ignore[misc]
+        "jobs": job_settings,  # type: ignore[typeddict-item]
         "ops_host": config.ops_host.model_dump() if config.ops_host.enabled else None,  # type: ignore[typeddict-item]
         "operator_principals": config.operators.principals,
         "distribution_arn": edge.distribution_arn,
@@ -152,9 +166,31 @@ compute = Compute(
             "load_balancer_arn_suffix": edge.alb_arn_suffix,
             "target_group_arns": edge.target_group_arns,
             "target_group_arn_suffixes": edge.target_group_arn_suffixes,
-            "routed_services": list(dict.fromkeys(routed)),
+            "routed_services": config.routed_services,
             "health_check_grace_period_seconds": config.edge.health_check_grace_period_seconds,
         },
+    },
+    opts=regional,
+)
+
+pipeline = Pipeline(
+    "pipeline",
+    {
+        "platform": platform,
+        "settings": config.pipeline_settings(),  # type: ignore[typeddict-item]
+        "services": {
+            n: {"deploy": deploy_styles[n], "architecture": s.architecture, "port": s.port}
+            for n, s in config.services.items()
+        },
+        "job_images": [n for n, j in config.jobs.items() if j.image is not None],
+        "cluster_name": compute.cluster_name,
+        "deployed": compute.services,
+        "listener_arn": edge.listener_arn,
+        "load_balancer_arn_suffix": edge.alb_arn_suffix,
+        "target_group_names": edge.target_group_names,
+        "target_group_arn_suffixes": edge.target_group_arn_suffixes,
+        "green_target_groups": edge.green_target_groups,
+        "alerts_topic_arn": foundation.alerts_topic_arn,
     },
     opts=regional,
 )
@@ -185,7 +221,7 @@ observability = Observability(
         ],
         "load_balancer_arn_suffix": edge.alb_arn_suffix,
         "target_group_arn_suffixes": edge.target_group_arn_suffixes,
-        "web_services": list(dict.fromkeys(routed)),
+        "web_services": config.routed_services,
         "database_cluster_identifier": data.database_cluster_identifier,
         "database_readers": config.database.instances - 1,
         "cache_replication_group_id": data.cache_replication_group_id,
@@ -231,6 +267,8 @@ pulumi.export("clusterName", compute.cluster_name)
 pulumi.export("services", compute.services)
 pulumi.export("functions", compute.functions)
 pulumi.export("jobs", compute.jobs)
+pulumi.export("repositories", pipeline.repository_urls)
+pulumi.export("pipelines", pipeline.pipelines)
 pulumi.export("operatorRoleArn", compute.operator_role_arn)
 pulumi.export("observerRoleArn", compute.observer_role_arn)
 pulumi.export("alarms", observability.alarm_names)

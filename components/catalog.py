@@ -33,15 +33,15 @@ from components.network import Network
 from components.observability import Observability
 from components.observability.archive import LogArchive
 from components.observability.search import LogSearch
+from components.pipeline import Pipeline
+from components.pipeline.build import Build
+from components.pipeline.delivery import ServicePipeline
+from components.pipeline.deploy import BlueGreen
+from components.pipeline.repository import ImageRepository
 
 LAYERS: list[type[pulumi.ComponentResource]] = [
-    Foundation,
-    Network,
-    Data,
-    Edge,
-    Compute,
-    Observability,
-]
+    Foundation, Network, Data, Edge, Compute, Pipeline, Observability,
+]  # fmt: skip
 COMPONENTS: list[type[pulumi.ComponentResource]] = [
     *LAYERS,
     Keys,
@@ -66,6 +66,10 @@ COMPONENTS: list[type[pulumi.ComponentResource]] = [
     Cdn,
     Firewall,
     Dns,
+    ImageRepository,
+    Build,
+    BlueGreen,
+    ServicePipeline,
     LogArchive,
     LogSearch,
     StateBackend,

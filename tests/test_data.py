@@ -249,11 +249,12 @@ def test_the_alerts_topic_is_encrypted_and_only_this_accounts_services_publish(p
         == by_name(plan, "aws:kms/key:Key", "keys-data").outputs["arn"]
     )
     policy = by_name(plan, "aws:sns/topicPolicy:TopicPolicy", "alerts")
-    alarms, rules, deny = json.loads(policy.inputs["policy"])["Statement"]
+    alarms, rules, notifications, deny = json.loads(policy.inputs["policy"])["Statement"]
     assert alarms["Condition"]["StringEquals"] == {"aws:SourceAccount": "222222222222"}
     assert rules["Condition"] == {
         "ArnLike": {"aws:SourceArn": "arn:aws:events:ap-northeast-1:222222222222:rule/*"}
     }
+    assert notifications["Principal"] == {"Service": "codestar-notifications.amazonaws.com"}
     assert alarms["Resource"] == rules["Resource"] == topic.outputs["arn"]
     assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 
@@ -281,6 +282,7 @@ def test_alarms_and_rules_may_use_the_data_key_as_aws_documents_for_encrypted_to
     assert [s["Principal"]["Service"] for s in publishers] == [
         "cloudwatch.amazonaws.com",
         "events.amazonaws.com",
+        "codestar-notifications.amazonaws.com",
     ]
     assert publishers[0]["Condition"] == {
         "StringEquals": {"aws:SourceAccount": "222222222222"},

@@ -139,8 +139,11 @@ def test_rules_forward_only_with_cloudfronts_secret_header(prd) -> None:
 def test_only_cloudfront_reaches_the_load_balancer(dev, prd) -> None:
     for plan, port in ((prd, 443), (dev, 80)):
         group = plan.outputs["securityGroupIds"]["alb"]
-        ingress = [r.inputs for r in of_type(plan, INGRESS) if r.inputs["securityGroupId"] == group]
-        assert len(ingress) == 1
+        ingress = [
+            r.inputs
+            for r in of_type(plan, INGRESS)
+            if r.inputs["securityGroupId"] == group and r.inputs["fromPort"] == port
+        ]
         (rule,) = ingress
         assert rule["prefixListId"] == CLOUDFRONT_ORIGIN_FACING_PREFIX_LISTS["ap-northeast-1"]
         assert (rule["fromPort"], rule["toPort"], rule["ipProtocol"]) == (port, port, "tcp")

@@ -12,6 +12,7 @@ LAYERS = {
     "edge": "webplatform:edge:Edge",
     "compute": "webplatform:compute:Compute",
     "observability": "webplatform:observability:Observability",
+    "pipeline": "webplatform:pipeline:Pipeline",
 }
 
 

@@ -64,9 +64,9 @@ def test_a_violation_fails_the_plan_with_exit_1_and_is_printed(tmp_path, monkeyp
 
     assert plan_cli.main(["dev"]) == 1
     text = capsys.readouterr().out
-    # The foundation's three keys, the workflows key, the edge's us-east-1 logs key and the
-    # observability layer's us-east-1 alerts key.
-    assert "Policy violations: 6 mandatory, " in text
+    # The foundation's three keys, the workflows key, the edge's us-east-1 logs key, the
+    # pipeline key and the observability layer's us-east-1 alerts key.
+    assert "Policy violations: 7 mandatory, " in text
     assert "  [mandatory] webplatform-guardrails/guardrails-aws-stateful-protect" in text
     keys = "webplatform:foundation:Foundation$webplatform:foundation:Keys"
     assert f"    urn:pulumi:dev::webplatform::{keys}$aws:kms/key:Key::keys-logs" in text
@@ -82,8 +82,8 @@ def test_an_exception_silences_a_policy_for_one_resource_and_the_plan_prints_why
 
     assert plan_cli.main(["dev"]) == 1
     lines = capsys.readouterr().out.splitlines()
-    # keys-logs and the us-east-1 logs and alerts keys are left.
-    assert [line for line in lines if line.startswith("Policy violations: 3 mandatory, ")]
+    # keys-logs, the us-east-1 logs and alerts keys and the pipeline key are left.
+    assert [line for line in lines if line.startswith("Policy violations: 4 mandatory, ")]
     assert not [line for line in lines if line.endswith(("::keys-data", "::keys-secrets"))]
     assert "  webplatform-guardrails/guardrails-aws-stateful-protect: keys-data: " + reason in lines
     assert (

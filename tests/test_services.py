@@ -365,6 +365,8 @@ def test_only_the_web_facing_service_has_a_target_group(prd) -> None:
             "logGroup": f"/ecs/webplatform-prd/{name}",
             "taskFamily": f"webplatform-prd-{name}",
             "containerName": name,
+            "taskRoleArn": f"arn:aws:iam::222222222222:role/webplatform-prd-{name}-task",
+            "executionRoleArn": f"arn:aws:iam::222222222222:role/webplatform-prd-{name}-exec",
         }
         for name, arn in (("web", group.outputs["arn"]), ("worker", None))
     }
@@ -477,7 +479,12 @@ BAD_SERVICES = [
     ({"cpu": 256, "memory": 4096}, "services.web: memory 4096 MiB does not go with", "memory"),
     ({"minCount": 3, "desiredCount": 2}, "services.web: expected minCount <= desired", "counts"),
     ({"desiredCount": 9, "maxCount": 8}, "services.web: expected minCount <= desiredCount", "max"),
-    ({"image": "nginx"}, "services.web.image: expected an image with a tag or digest", "no-tag"),
+    (
+        {"image": "docker.io/library/nginx"},
+        "services.web.image: expected an image with a tag or digest",
+        "no-tag",
+    ),
+    ({"image": "latest"}, "services.web.image: pin a tag: 'latest'", "latest-tag"),
     ({"image": "nginx:latest"}, "services.web.image: pin a tag or digest: 'latest'", "latest"),
     ({"secrets": {"T": "vendor/t"}}, "services.web.secrets: T: expected an SSM", "source"),
     ({"secrets": {"t": "/x/y"}}, "services.web.secrets: 't' is not an UPPER_CASE variable", "name"),

@@ -20,6 +20,7 @@ STATEFUL_TYPES = {
     "aws:secretsmanager/secret:Secret",
     "aws:ssm/parameter:Parameter",
     "aws:backup/vault:Vault",
+    "aws:ecr/repository:Repository",
 }
 PINNED = Path(__file__).resolve().parent / "fixtures" / "stateful_urns.json"
 

@@ -104,8 +104,8 @@ class Compute(pulumi.ComponentResource):
     cluster_arn: pulumi.Output[str]
     """The ECS cluster's ARN."""
     services: pulumi.Output[dict[str, dict[str, str]]]
-    """Per service: serviceName, targetGroupArn (web-facing only), logGroup, taskFamily and
-    containerName."""
+    """Per service: serviceName, targetGroupArn (web-facing only), logGroup, taskFamily,
+    containerName, taskRoleArn and executionRoleArn."""
     target_group_arns: pulumi.Output[dict[str, str]]
     """Target group ARN by web-facing service attached to the load balancer."""
     functions: pulumi.Output[dict[str, dict[str, str]]]
@@ -241,6 +241,8 @@ class Compute(pulumi.ComponentResource):
                     "logGroup": s.log_group_name,
                     "taskFamily": s.family,
                     "containerName": s.container_name,
+                    "taskRoleArn": s.task_role_arn,
+                    "executionRoleArn": s.execution_role_arn,
                 }
                 for service_name, s in services.items()
             }
@@ -318,6 +320,7 @@ class Compute(pulumi.ComponentResource):
             "min_count": settings["min_count"],
             "max_count": settings["max_count"],
             "autoscaling": settings["autoscaling"],
+            "deployment_controller": "CODE_DEPLOY" if settings["deploy"] == "blueGreen" else "ECS",
         }
         attachment = self._attachment(name)
         if attachment is not None:

@@ -66,6 +66,8 @@ class ServiceSettings(TypedDict):
     """DynamoDB tables (short names) the task role reads and writes."""
     buckets: Sequence[str]
     """Buckets (purposes) the task role reads and writes."""
+    deploy: str
+    """How a new image reaches the service: "rolling" (ECS) or "blueGreen" (CodeDeploy)."""
 
 
 class LoadBalancerAttachment(TypedDict):
@@ -102,6 +104,9 @@ class ServiceArgs(TypedDict):
     """Most tasks autoscaling starts."""
     autoscaling: AutoscalingSettings
     """Targets of the tracking policies."""
+    deployment_controller: NotRequired[str]
+    """The ECS deployment controller: ECS (rolling, the default) or CODE_DEPLOY (blue/green
+    through CodeDeploy, for a load-balanced service)."""
     load_balancer: NotRequired[LoadBalancerAttachment]
     """The edge layer's target group for a web-facing service; absent: no load balancer
     (and no requests-per-target policy)."""
@@ -110,10 +115,14 @@ class ServiceArgs(TypedDict):
 class Service(pulumi.ComponentResource):
     """An ECS service of one `Task`, in the app subnets with no public IP.
 
-    Deployments keep at least half the desired tasks healthy and start up to twice as many; a
-    deployment whose tasks keep failing is stopped and rolled back. `pulumi up` does not undo
-    what a deployment pipeline or autoscaling changed: the service ignores changes to its task
-    definition and desired count after creation.
+    Rolling deployments keep at least half the desired tasks healthy and start up to twice as
+    many; a deployment whose tasks keep failing is stopped and rolled back (circuit breaker).
+    `pulumi up` does not undo what a deployment pipeline or autoscaling changed: the service
+    ignores changes to its task definition and desired count after creation. Under the
+    CODE_DEPLOY controller CodeDeploy replaces the whole task set, so the service also ignores
+    what only a CodeDeploy deployment may change (load balancers, network configuration,
+    platform version, capacity providers), and has no circuit breaker (ECS allows it only with
+    the ECS controller).
 
     A web-facing service (one with a port) registers its tasks in the target group the edge
     layer passes (`load_balancer`). ECS refuses a target group that no load balancer forwards
@@ -171,6 +180,16 @@ class Service(pulumi.ComponentResource):
                     "health_check_grace_period_seconds"
                 ],
             }
+        blue_green = args.get("deployment_controller", "ECS") == "CODE_DEPLOY"
+        rolling: dict = {
+            "deployment_circuit_breaker": aws.ecs.ServiceDeploymentCircuitBreakerArgs(
+                enable=True, rollback=True
+            )
+        }
+        owned_by_codedeploy = [
+            "loadBalancers", "networkConfiguration", "platformVersion",
+            "capacityProviderStrategies",
+        ]  # fmt: skip
         service = aws.ecs.Service(
             name,
             name=physical,
@@ -188,16 +207,21 @@ class Service(pulumi.ComponentResource):
             ),
             deployment_minimum_healthy_percent=50,
             deployment_maximum_percent=200,
-            deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(
-                enable=True, rollback=True
+            deployment_controller=aws.ecs.ServiceDeploymentControllerArgs(
+                type="CODE_DEPLOY" if blue_green else "ECS"
             ),
+            **({} if blue_green else rolling),
             enable_execute_command=True,
             enable_ecs_managed_tags=True,
             propagate_tags="SERVICE",
             **load_balancing,
             opts=pulumi.ResourceOptions(
                 parent=self,
-                ignore_changes=["taskDefinition", "desiredCount"],
+                ignore_changes=[
+                    "taskDefinition",
+                    "desiredCount",
+                    *(owned_by_codedeploy if blue_green else []),
+                ],
             ),
         )
         self._autoscaling(name, args, service)

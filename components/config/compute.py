@@ -18,6 +18,8 @@ from components.config.base import Model, TimeZone, aws
 from components.config.schedule import check_schedule
 
 ENV_NAME = r"^[A-Z][A-Z0-9_]{0,63}$"
+# An image given as a tag alone is in the pipeline's repository of the service (or job).
+IMAGE_TAG = r"[\w][\w.-]{0,127}"
 
 # Fargate's task sizes: CPU units to the memory (MiB) each allows.
 FARGATE_MEMORY = {
@@ -54,7 +56,14 @@ def _check_env_names(values: dict[str, str]) -> dict[str, str]:
     return values
 
 
+def _check_image_or_tag(image: str) -> str:
+    if image == "latest":
+        raise ValueError("pin a tag: 'latest' moves under a running service")
+    return image if re.fullmatch(IMAGE_TAG, image) else _check_image(image)
+
+
 Image = Annotated[str, AfterValidator(_check_image)]
+ImageOrTag = Annotated[str, AfterValidator(_check_image_or_tag)]
 EnvNames = Annotated[dict[str, str], AfterValidator(_check_env_names)]
 
 
@@ -126,9 +135,15 @@ class AutoscalingConfig(Model):
 class ServiceConfig(Model):
     """One entry of `<project>:services`: an ECS Fargate service."""
 
-    image: Image
+    image: ImageOrTag = Field(
+        description="A tag of the pipeline's repository of the service (the commit id the "
+        "pipeline built), or a full image URI with a tag or digest."
+    )
     architecture: Literal["arm64", "x86_64"] = Field(
         "arm64", description="The platform the image is built for (arm64: Graviton)."
+    )
+    deploy: Literal["rolling", "blueGreen"] | None = Field(
+        None, description="Overrides pipeline.deploy for this service."
     )
     cpu: int = Field(
         512, description="A Fargate size", json_schema_extra=aws(FARGATE_SIZES, CPU_UNITS)
@@ -257,7 +272,9 @@ class JobConfig(Model):
     )
     time_zone: TimeZone = "Asia/Tokyo"
     service: str | None = Field(None, description="Run this service's task with `command`.")
-    image: Image | None = None
+    image: ImageOrTag | None = Field(
+        None, description="A tag of the pipeline's repository of the job, or a full image URI."
+    )
     architecture: Literal["arm64", "x86_64"] = "arm64"
     cpu: int = Field(
         256,

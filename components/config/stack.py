@@ -46,6 +46,7 @@ from components.config.edge import EdgeConfig
 from components.config.files import overlapping_networks, read_yaml
 from components.config.network import SUBNET_TIERS, NetworkConfig, subnet_layout
 from components.config.observability import ObservabilityConfig
+from components.config.pipeline import PipelineConfig
 from components.config.tiers import TIER_DEFAULTS, TIER_ZONE_COUNT, Tier
 
 DEFAULT_REGION = "ap-northeast-1"
@@ -118,6 +119,7 @@ class StackConfig(Model):
     operators: OperatorsConfig = Field(default_factory=OperatorsConfig)
     edge: EdgeConfig
     observability: ObservabilityConfig
+    pipeline: PipelineConfig
 
     @field_validator("services", "functions", "jobs")
     @classmethod
@@ -173,6 +175,47 @@ class StackConfig(Model):
                 else self.function_reserved_concurrency,
             }
             for name, function in self.functions.items()
+        }
+
+    @property
+    def routed_services(self) -> list[str]:
+        """The web services the load balancer routes to: those its routes name, else the
+        first web-facing service."""
+        web = [name for name, service in self.services.items() if service.port is not None]
+        return list(dict.fromkeys(route.service for route in self.edge.routes)) or web[:1]
+
+    def deploy_styles(self) -> dict[str, str]:
+        """How each service takes a new image: its own `deploy`, else `pipeline.deploy` for a
+        routed service; rolling for a service the load balancer does not route to, and for
+        every service without a pipeline source (nothing would run a CodeDeploy deployment)."""
+        routed = self.routed_services
+        return {
+            name: (service.deploy or self.pipeline.deploy)
+            if self.pipeline.source is not None and name in routed
+            else "rolling"
+            for name, service in self.services.items()
+        }
+
+    def test_listener_ports(self) -> dict[str, int]:
+        """Each blue/green service's test listener port: the configured one, then the next."""
+        first = self.pipeline.blue_green.test_listener_port
+        styles = self.deploy_styles()
+        blue_green = [name for name, style in styles.items() if style == "blueGreen"]
+        return {name: first + i for i, name in enumerate(blue_green)}
+
+    def pipeline_settings(self) -> dict[str, Any]:
+        """The pipeline layer's `PipelineSettings` from the validated config."""
+        pipeline = self.pipeline
+        return {
+            "source": pipeline.source.model_dump() if pipeline.source else None,
+            "approval": pipeline.approval,
+            "keep_images": pipeline.keep_images,
+            "untagged_expire_days": pipeline.untagged_expire_days,
+            "build_compute_type": pipeline.build_compute_type,
+            "build_timeout_minutes": pipeline.build_timeout_minutes,
+            "traffic": pipeline.traffic.settings(),
+            "termination_wait_minutes": pipeline.blue_green.termination_wait_minutes,
+            "rollback_5xx_count": pipeline.blue_green.rollback_5xx_count,
         }
 
     @property
@@ -257,6 +300,7 @@ def load(
         *_check_network(config),
         *_check_references(config),
         *_check_edge(config, f"{ns}edge" in secret_keys),
+        *_check_pipeline(config),
     ]
     if config.app_settings and f"{ns}appSettings" not in secret_keys:
         mistakes.append(
@@ -472,6 +516,31 @@ def _check_edge(config: StackConfig, secret: bool) -> Iterator[Mistake]:
             "edge.originFacingPrefixListId (aws ec2 describe-managed-prefix-lists --filters "
             "Name=prefix-list-name,Values=com.amazonaws.global.cloudfront.origin-facing)",
         )
+
+
+def _check_pipeline(config: StackConfig) -> Iterator[Mistake]:
+    """A service asks for blue/green only where CodeDeploy can run it; test listeners take
+    ports the load balancer does not serve on."""
+    for name, port in config.test_listener_ports().items():
+        if port in (80, 443) or port > 65535:
+            yield (
+                "pipeline.blueGreen.testListenerPort",
+                f"service {name!r} would get test port {port}; the load balancer serves 80 "
+                "and 443, and ports end at 65535",
+            )
+    for name, service in config.services.items():
+        if service.deploy != "blueGreen":
+            continue
+        if config.pipeline.source is None:
+            yield (
+                f"services.{name}.deploy",
+                "blue/green deploys through the pipeline; set pipeline.source",
+            )
+        elif name not in config.routed_services:
+            yield (
+                f"services.{name}.deploy",
+                "blue/green needs a service the load balancer routes to (a port and a route)",
+            )
 
 
 def _decode(value: Any) -> Any:

@@ -50,6 +50,8 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
         },
         "edge": {"priceClass": "PriceClass_200", "deletionProtection": False,
                  "waf": {"rateLimit": 2000, "managedRules": {"anonymousIpList": "count"}}},
+        "pipeline": {"deploy": "rolling", "approval": False, "keepImages": 10,
+                     "untaggedExpireDays": 3, "traffic": {"type": "allAtOnce"}},
     },
     "stg": {
         "protectStatefulResources": False,
@@ -84,6 +86,8 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
         },
         "edge": {"priceClass": "PriceClass_200", "deletionProtection": False,
                  "waf": {"rateLimit": 2000}},
+        "pipeline": {"deploy": "blueGreen", "approval": True, "keepImages": 20,
+                     "untaggedExpireDays": 7, "traffic": {"type": "canary"}},
     },
     "prd": {
         "protectStatefulResources": True,
@@ -118,5 +122,7 @@ TIER_DEFAULTS: dict[str, dict[str, Any]] = {
         },
         "edge": {"priceClass": "PriceClass_200", "deletionProtection": True,
                  "waf": {"rateLimit": 2000}},
+        "pipeline": {"deploy": "blueGreen", "approval": True, "keepImages": 30,
+                     "untaggedExpireDays": 7, "traffic": {"type": "canary"}},
     },
 }  # fmt: skip

@@ -9,7 +9,7 @@ its target group (ECS refuses a target group no listener forwards to).
 """
 
 from collections.abc import Mapping, Sequence
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -90,6 +90,11 @@ class EdgeArgs(TypedDict):
     """Web-facing services (port and health-check path), in the stack config's order."""
     ci_token: pulumi.Input[str] | None
     """A secret bearer token CI tools present to pass WAF; None: no such rule."""
+    test_ports: NotRequired[Mapping[str, int]]
+    """Test listener port by routed service deployed blue/green (each gets a green target
+    group); absent: every service deploys rolling."""
+    test_cidrs: NotRequired[Sequence[str]]
+    """Addresses admitted to the test listeners."""
 
 
 class Edge(pulumi.ComponentResource):
@@ -125,6 +130,11 @@ class Edge(pulumi.ComponentResource):
     """Target group by routed web service, resolved once its listener rules exist."""
     target_group_arn_suffixes: pulumi.Output[dict[str, str]]
     """`targetgroup/<name>/<id>` by routed web service."""
+    target_group_names: pulumi.Output[dict[str, str]]
+    """Target group name by routed web service."""
+    green_target_groups: pulumi.Output[dict[str, dict[str, str]]]
+    """Per blue/green service: its second target group's name and arnSuffix, and the
+    testListenerArn."""
     web_acl_arn: pulumi.Output[str]
     """The CloudFront web ACL."""
     web_acl_name: pulumi.Output[str]
@@ -189,6 +199,8 @@ class Edge(pulumi.ComponentResource):
                 "services": args["services"],
                 "routes": settings["routes"],
                 "origin_verify_secret": secret,
+                "test_ports": args.get("test_ports", {}),
+                "test_cidrs": args.get("test_cidrs", []),
             },
             opts=child,
         )
@@ -252,6 +264,8 @@ class Edge(pulumi.ComponentResource):
         self.listener_arn = balancer.listener_arn
         self.target_group_arns = balancer.target_group_arns
         self.target_group_arn_suffixes = balancer.target_group_arn_suffixes
+        self.target_group_names = balancer.target_group_names
+        self.green_target_groups = balancer.green_target_groups
         self.web_acl_arn = firewall.web_acl_arn
         self.web_acl_name = firewall.web_acl_name
         self.waf_log_group_name = firewall.log_group_name
@@ -268,6 +282,8 @@ class Edge(pulumi.ComponentResource):
                 "listener_arn": self.listener_arn,
                 "target_group_arns": self.target_group_arns,
                 "target_group_arn_suffixes": self.target_group_arn_suffixes,
+                "target_group_names": self.target_group_names,
+                "green_target_groups": self.green_target_groups,
                 "web_acl_arn": self.web_acl_arn,
             }
         )

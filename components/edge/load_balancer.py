@@ -2,12 +2,12 @@
 the listeners, and the rules that forward only what came through CloudFront."""
 
 from collections.abc import Mapping, Sequence
-from typing import TypedDict
+from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
 
-from components.base import output_dict
+from components.base import output_dict, output_dicts
 from components.compute.service import target_group_name
 
 ORIGIN_VERIFY_HEADER = "X-Origin-Verify"
@@ -64,6 +64,11 @@ class LoadBalancerArgs(TypedDict):
     """Host/path rules; empty: every path to the first web service."""
     origin_verify_secret: pulumi.Input[str]
     """The value CloudFront sends in X-Origin-Verify; a rule forwards only with it."""
+    test_ports: NotRequired[Mapping[str, int]]
+    """Test listener port by routed service deployed blue/green; each such service gets a
+    second (green) target group, and CodeDeploy owns which group its rules forward to."""
+    test_cidrs: NotRequired[Sequence[str]]
+    """Addresses the load balancer's group admits on the test ports."""
 
 
 class LoadBalancer(pulumi.ComponentResource):
@@ -91,6 +96,11 @@ class LoadBalancer(pulumi.ComponentResource):
     forwarding to it exist, so an ECS service using it is created after them."""
     target_group_arn_suffixes: pulumi.Output[dict[str, str]]
     """`targetgroup/<name>/<id>` by routed service."""
+    target_group_names: pulumi.Output[dict[str, str]]
+    """Target group name by routed service (CodeDeploy names groups, not ARNs)."""
+    green_target_groups: pulumi.Output[dict[str, dict[str, str]]]
+    """Per blue/green service: the second group's name and arnSuffix, and the testListenerArn
+    that forwards to it."""
 
     def __init__(
         self, name: str, args: LoadBalancerArgs, opts: pulumi.ResourceOptions | None = None
@@ -123,28 +133,17 @@ class LoadBalancer(pulumi.ComponentResource):
         )
         routed = list(dict.fromkeys(route["service"] for route in routes))
         groups = {
-            service: aws.lb.TargetGroup(
-                f"service-{service}",
-                name=target_group_name(f"{prefix}-{service}"),
-                target_type="ip",
-                protocol="HTTP",
-                port=args["services"][service]["port"],
-                vpc_id=args["vpc_id"],
-                deregistration_delay=30,
-                health_check=aws.lb.TargetGroupHealthCheckArgs(
-                    enabled=True,
-                    path=args["services"][service]["health_check_path"],
-                    protocol="HTTP",
-                    port="traffic-port",
-                    matcher="200-399",
-                    interval=15,
-                    timeout=5,
-                    healthy_threshold=2,
-                    unhealthy_threshold=3,
-                ),
-                opts=child,
+            service: _target_group(
+                f"service-{service}", f"{prefix}-{service}", args, service, child
             )
             for service in routed
+        }
+        test_ports = args.get("test_ports", {})
+        greens = {
+            service: _target_group(
+                f"service-{service}-green", f"{prefix}-{service}-green", args, service, child
+            )
+            for service in test_ports
         }
 
         not_found = {
@@ -218,7 +217,10 @@ class LoadBalancer(pulumi.ComponentResource):
                     priority=route["priority"],
                     conditions=conditions,  # type: ignore[arg-type]
                     actions=[{"type": "forward", "target_group_arn": groups[service].arn}],
-                    opts=child,
+                    # CodeDeploy switches the rule between the blue and green groups.
+                    opts=pulumi.ResourceOptions(
+                        parent=self, ignore_changes=["actions"] if service in test_ports else []
+                    ),
                 )
             )
         aws.lb.ListenerRule(
@@ -239,6 +241,25 @@ class LoadBalancer(pulumi.ComponentResource):
             opts=child,
         )
 
+        test_listeners = {
+            service: self._test_listener(
+                f"{name}-test-{service}", balancer.arn, port, certificate, args, groups[service]
+            )
+            for service, port in test_ports.items()
+        }
+        for port in test_ports.values():
+            for cidr in args.get("test_cidrs", []):
+                aws.vpc.SecurityGroupIngressRule(
+                    f"{name}-test-{port}-{cidr.replace('/', '-')}",
+                    security_group_id=args["security_group_id"],
+                    description=f"Test listener {port} from the allow list",
+                    ip_protocol="tcp",
+                    from_port=port,
+                    to_port=port,
+                    cidr_ipv4=cidr,
+                    opts=child,
+                )
+
         def attached(service: str) -> pulumi.Output[str]:
             """The group's ARN, known only once the listener and its rules exist."""
             return pulumi.Output.all(
@@ -252,6 +273,17 @@ class LoadBalancer(pulumi.ComponentResource):
         self.listener_arn = listener.arn
         self.target_group_arns = output_dict({s: attached(s) for s in groups})
         self.target_group_arn_suffixes = output_dict({s: g.arn_suffix for s, g in groups.items()})
+        self.target_group_names = output_dict({s: g.name for s, g in groups.items()})
+        self.green_target_groups = output_dicts(
+            {
+                s: {
+                    "name": green.name,
+                    "arnSuffix": green.arn_suffix,
+                    "testListenerArn": test_listeners[s].arn,
+                }
+                for s, green in greens.items()
+            }
+        )
         self.register_outputs(
             {
                 "arn": self.arn,
@@ -261,5 +293,61 @@ class LoadBalancer(pulumi.ComponentResource):
                 "listener_arn": self.listener_arn,
                 "target_group_arns": self.target_group_arns,
                 "target_group_arn_suffixes": self.target_group_arn_suffixes,
+                "target_group_names": self.target_group_names,
+                "green_target_groups": self.green_target_groups,
             }
         )
+
+    def _test_listener(
+        self,
+        name: str,
+        balancer_arn: pulumi.Output[str],
+        port: int,
+        certificate: pulumi.Input[str] | None,
+        args: LoadBalancerArgs,
+        blue: aws.lb.TargetGroup,
+    ) -> aws.lb.Listener:
+        """The listener CodeDeploy sends test traffic through to the new tasks before the
+        switch: HTTPS with the origin certificate where there is one, reached only from the
+        allow list (not through CloudFront). CodeDeploy owns its forward action."""
+        tls: dict[str, Any] = {"ssl_policy": args["tls_policy"], "certificate_arn": certificate}
+        return aws.lb.Listener(
+            name,
+            load_balancer_arn=balancer_arn,
+            port=port,
+            protocol="HTTPS" if certificate is not None else "HTTP",
+            default_actions=[{"type": "forward", "target_group_arn": blue.arn}],
+            **(tls if certificate is not None else {}),
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["defaultActions"]),
+        )
+
+
+def _target_group(
+    name: str,
+    physical: str,
+    args: LoadBalancerArgs,
+    service: str,
+    child: pulumi.ResourceOptions,
+) -> aws.lb.TargetGroup:
+    """An `ip` target group on the service's container port, checked on its health path."""
+    return aws.lb.TargetGroup(
+        name,
+        name=target_group_name(physical),
+        target_type="ip",
+        protocol="HTTP",
+        port=args["services"][service]["port"],
+        vpc_id=args["vpc_id"],
+        deregistration_delay=30,
+        health_check=aws.lb.TargetGroupHealthCheckArgs(
+            enabled=True,
+            path=args["services"][service]["health_check_path"],
+            protocol="HTTP",
+            port="traffic-port",
+            matcher="200-399",
+            interval=15,
+            timeout=5,
+            healthy_threshold=2,
+            unhealthy_threshold=3,
+        ),
+        opts=child,
+    )

@@ -18,8 +18,9 @@ class AlertsArgs(TypedDict):
 
 
 class Alerts(pulumi.ComponentResource):
-    """An encrypted SNS topic that CloudWatch alarms and EventBridge rules of this account
-    publish to. Its subscriptions (e-mail, HTTPS, chat) belong to the observability layer."""
+    """An encrypted SNS topic that CloudWatch alarms, EventBridge rules and the pipelines'
+    notification rules (CodeStar Notifications) of this account publish to. Its subscriptions
+    (e-mail, HTTPS, chat) belong to the observability layer."""
 
     topic_arn: pulumi.Output[str]
     """The topic's ARN."""
@@ -70,6 +71,15 @@ class Alerts(pulumi.ComponentResource):
                             "events",
                             {"ArnLike": {"aws:SourceArn": f"arn:aws:events:{source}rule/*"}},
                         ),
+                        {
+                            # The statement AWS documents for a notification rule's target
+                            # topic. Notification rules target a topic of their own account.
+                            "Sid": "CodeStarNotificationsPublish",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "codestar-notifications.amazonaws.com"},
+                            "Action": "sns:Publish",
+                            "Resource": topic.arn,
+                        },
                         {
                             "Sid": "TlsOnly",
                             "Effect": "Deny",

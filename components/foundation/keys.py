@@ -75,6 +75,18 @@ def key_policy(purpose: str, account_id: str, region: str) -> dict[str, Any]:
         # makes for them, and one the request lacks would silently drop every alert. Who may
         # publish at all is limited by the topic policy (this account's alarms and rules only).
         statements.append(alarm_publishers_statement())
+        # Pipeline notifications reach the encrypted alerts topic: CodeStar Notifications may
+        # use the key only through SNS in this region, as AWS documents.
+        statements.append(
+            {
+                "Sid": "CodeStarNotificationsPublishThroughSns",
+                "Effect": "Allow",
+                "Principal": {"Service": "codestar-notifications.amazonaws.com"},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"kms:ViaService": f"sns.{region}.amazonaws.com"}},
+            }
+        )
         # CloudFront reads the SSE-KMS assets bucket through origin access control. The
         # distribution is made later (edge layer), so any distribution of this account.
         statements.append(

@@ -263,6 +263,26 @@ CASES = [
         "environment.privilegedMode",
     ),
     (
+        observability.CODEBUILD_LOGGING,
+        "aws:codebuild/project:Project",
+        {"logsConfig": {"cloudwatchLogs": {"status": "ENABLED", "groupName": "/aws/codebuild/b"}}},
+        [
+            ("logsConfig.cloudwatchLogs.groupName", DELETE, True),  # a group CodeBuild makes
+            ("logsConfig.cloudwatchLogs.status", "DISABLED", True),
+            ("logsConfig.cloudwatchLogs.status", DELETE, False),  # ENABLED is the default
+            ("logsConfig", DELETE, True),
+            (
+                "logsConfig",
+                {
+                    "cloudwatchLogs": {"status": "DISABLED"},
+                    "s3Logs": {"status": "ENABLED", "location": "bucket/build-logs"},
+                },
+                False,
+            ),
+        ],
+        "logsConfig.cloudwatchLogs.groupName",
+    ),
+    (
         workloads.ACM_TRANSPARENCY,
         "aws:acm/certificate:Certificate",
         {
@@ -349,3 +369,13 @@ def test_secret_rotation_found_through_dependencies_when_values_are_unknown():
     assert check_stack(
         workloads.SECRET_ROTATED, [secret, Res(ROTATION, "r", {"secretId": UNKNOWN})]
     )
+
+
+def test_a_privileged_build_passes_only_when_an_exception_names_it_with_a_reason():
+    project = {"environment": {"image": "aws/codebuild/standard:7.0", "privilegedMode": True}}
+    policy, kind = workloads.CODEBUILD_NOT_PRIVILEGED, "aws:codebuild/project:Project"
+    reason = {"exceptions": {"build-web": "Docker builds need the daemon"}}
+    assert check_resource(policy, kind, project, name="build-web", config=reason) == []
+    assert check_resource(policy, kind, project, name="build-api", config=reason)
+    blank = {"exceptions": {"build-web": "  "}}
+    assert check_resource(policy, kind, project, name="build-web", config=blank)

@@ -29,9 +29,6 @@ DATA_PROTECTION = {
     "guardrails-aws-stateful-protect",
     "guardrails-dynamodb-deletion-protection",
 }
-# Advisory everywhere for now: the pipeline layer, whose image builds need privileged mode,
-# is not built yet.
-ADVISORY = {"guardrails-codebuild-not-privileged"}
 
 
 class _Recorder:
@@ -162,11 +159,8 @@ def test_levels_per_environment(pack, env):
     for name, entry in load(pack, env).items():
         if name == "all":
             continue
-        advisory = name in ADVISORY or (
-            env == "dev"
-            and (
-                (pack == "guardrails" and name in DATA_PROTECTION) or (pack, name) in DOMAINLESS_DEV
-            )
+        advisory = env == "dev" and (
+            (pack == "guardrails" and name in DATA_PROTECTION) or (pack, name) in DOMAINLESS_DEV
         )
         assert entry["enforcementLevel"] == ("advisory" if advisory else "mandatory"), name
 

@@ -1,5 +1,5 @@
 """Logging and monitoring: ALB access logs, CloudFront and WAF logging, VPC flow logs, log
-retention, container logs and Container Insights."""
+retention, container logs, Container Insights and CodeBuild logs."""
 
 from __future__ import annotations
 
@@ -286,3 +286,36 @@ LOG_GROUP_ARCHIVED = stack_policy(
 )
 
 POLICIES += [ALARM_ACTIONS, LOG_GROUP_ARCHIVED]
+
+
+def _check_codebuild_logs(props, args, cfg):
+    cloudwatch = get(props, "logsConfig", "cloudwatchLogs")
+    s3 = get(props, "logsConfig", "s3Logs")
+    # Both default to on in AWS (CloudWatch Logs in /aws/codebuild/<project>, created by the
+    # service without retention or a key); only a named group is one the stack manages.
+    to_group = get(cloudwatch, "status", default="ENABLED") == "ENABLED" and get(
+        cloudwatch, "groupName"
+    )
+    to_s3 = get(s3, "status", default="DISABLED") == "ENABLED" and get(s3, "location")
+    if not (to_group or to_s3):
+        yield (
+            f"{_label(args)} logs to no log group the stack manages "
+            "(logsConfig.cloudwatchLogs.groupName unset or disabled, no S3 logs)."
+        )
+
+
+CODEBUILD_LOGGING = resource_policy(
+    "guardrails-codebuild-project-logging",
+    "CodeBuild projects log to a CloudWatch log group the stack creates (with retention and "
+    "a key) or to S3, not to a group the service makes on the fly.",
+    types=["aws:codebuild/project:Project"],
+    check=_check_codebuild_logs,
+    controls=("CodeBuild.4",),
+    severity=Severity.MEDIUM,
+    remediation=(
+        "Create a log group with retention and kms_key_id and set logs_config="
+        "{'cloudwatch_logs': {'status': 'ENABLED', 'group_name': <its name>}}."
+    ),
+)
+
+POLICIES += [CODEBUILD_LOGGING]

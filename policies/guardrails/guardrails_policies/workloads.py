@@ -161,9 +161,9 @@ CODEBUILD_NOT_PRIVILEGED = resource_policy(
     severity=Severity.MEDIUM,
     remediation=(
         "Leave environment.privileged_mode unset; a project that builds Docker images needs it "
-        "and takes an exception with that reason."
+        "and is named in the policy's exceptions (policies/guardrails/<stack>.json) with that "
+        "reason."
     ),
-    level=EnforcementLevel.ADVISORY,
 )
 
 

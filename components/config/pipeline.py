@@ -1,0 +1,158 @@
+"""The pipeline layer's part of the stack config: where the source is, how images are kept,
+and how a new image reaches the services (rolling or CodeDeploy blue/green).
+
+Tier defaults for these keys live with the others in `components.config.TIER_DEFAULTS`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from components.config.base import Model
+
+DeployStyle = Literal["rolling", "blueGreen"]
+
+CONNECTION_ARN = (
+    r"^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}"
+    r":connection/[0-9a-f-]{36}$"
+)
+# CodeDeploy's predefined ECS traffic-shifting configurations, by (type, percent, minutes).
+PREDEFINED_TRAFFIC = {
+    ("allAtOnce", 100, 0): "CodeDeployDefault.ECSAllAtOnce",
+    ("linear", 10, 1): "CodeDeployDefault.ECSLinear10PercentEvery1Minutes",
+    ("linear", 10, 3): "CodeDeployDefault.ECSLinear10PercentEvery3Minutes",
+    ("canary", 10, 5): "CodeDeployDefault.ECSCanary10Percent5Minutes",
+    ("canary", 10, 15): "CodeDeployDefault.ECSCanary10Percent15Minutes",
+}
+BUILD_COMPUTE_TYPES = ("BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE")
+
+
+class SourceConfig(Model):
+    """`pipeline.source`: the GitHub repository every service is built from."""
+
+    repository: str = Field(description="GitHub `owner/name`.")
+    branch: str = Field("main", description="Commits to this branch start the pipelines.")
+    connection_arn: str | None = Field(
+        None,
+        pattern=CONNECTION_ARN,
+        description="An existing CodeStar connection; none: the layer creates one, which an "
+        "administrator completes once in the console (see the README).",
+    )
+    context: str = Field(
+        "services/{service}",
+        description="The Docker build context in the repository; `{service}` is replaced by "
+        "the service's (or job's) name.",
+    )
+
+    @field_validator("repository")
+    @classmethod
+    def _check_repository(cls, name: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}", name):
+            raise ValueError(f"expected a GitHub repository as owner/name, got {name!r}")
+        return name
+
+    @field_validator("branch")
+    @classmethod
+    def _check_branch(cls, branch: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9._/-]{1,255}", branch) or ".." in branch:
+            raise ValueError(f"expected a branch name such as main, got {branch!r}")
+        return branch
+
+    @field_validator("context")
+    @classmethod
+    def _check_context(cls, context: str) -> str:
+        if context.startswith("/") or ".." in context.split("/"):
+            raise ValueError(f"expected a directory inside the repository, got {context!r}")
+        return context
+
+
+class TrafficConfig(Model):
+    """`pipeline.traffic`: how CodeDeploy shifts production traffic to the new tasks."""
+
+    type: Literal["canary", "linear", "allAtOnce"] = Field(
+        description="canary: `percent` first, the rest after `minutes`; linear: `percent` "
+        "more every `minutes`; allAtOnce."
+    )
+    percent: int = Field(10, ge=1, le=99, description="Share of traffic per step.")
+    minutes: int = Field(5, ge=1, le=2880, description="Minutes between steps.")
+
+    def settings(self) -> dict[str, object]:
+        """The layer's traffic settings: the predefined configuration's name, or None with the
+        type, percent and minutes of a custom one."""
+        return {**self.model_dump(), "config_name": self.config_name()}
+
+    def config_name(self) -> str | None:
+        """The predefined `CodeDeployDefault.ECS...` configuration; None: a custom one."""
+        if self.type == "allAtOnce":
+            return PREDEFINED_TRAFFIC[("allAtOnce", 100, 0)]
+        return PREDEFINED_TRAFFIC.get((self.type, self.percent, self.minutes))
+
+
+class BlueGreenConfig(Model):
+    """`pipeline.blueGreen`: the test listener and how long the old tasks stay."""
+
+    test_listener_port: int = Field(
+        8443,
+        ge=1,
+        le=65535,
+        description="The first blue/green service's test listener; the next ones take the "
+        "ports after it.",
+    )
+    test_cidrs: list[str] = Field(
+        default_factory=list, description="Addresses admitted to the test listeners."
+    )
+    termination_wait_minutes: int = Field(
+        5, ge=0, le=2880, description="Minutes the old tasks keep running after the switch."
+    )
+    rollback_5xx_count: int = Field(
+        10,
+        ge=1,
+        alias="rollback5xxCount",
+        description="Target 5xx responses in a minute that roll a deployment back.",
+    )
+
+    @field_validator("test_cidrs")
+    @classmethod
+    def _check_cidrs(cls, cidrs: list[str]) -> list[str]:
+        for cidr in cidrs:
+            try:
+                network = ipaddress.ip_network(cidr)
+            except ValueError:
+                raise ValueError(
+                    f"expected CIDR blocks such as 203.0.113.0/24, got {cidr!r}"
+                ) from None
+            if network.version != 4 or network.prefixlen == 0:
+                raise ValueError(f"expected IPv4 CIDR blocks narrower than /0, got {cidr!r}")
+        return cidrs
+
+
+class PipelineConfig(Model):
+    """`<project>:pipeline`: images, builds and deployments."""
+
+    source: SourceConfig | None = Field(
+        None, description="The GitHub source; none: repositories only, images pushed by hand."
+    )
+    deploy: DeployStyle = Field(
+        description="How web-facing services take a new image (a service may override it); "
+        "services without a load balancer always deploy rolling."
+    )
+    approval: bool = Field(description="A manual approval before the deploy stage.")
+    keep_images: int = Field(ge=1, le=1000, description="Tagged images each repository keeps.")
+    untagged_expire_days: int = Field(
+        ge=1, le=3650, description="Days before an untagged image is deleted."
+    )
+    build_compute_type: str = Field("BUILD_GENERAL1_SMALL", description="CodeBuild's size.")
+    build_timeout_minutes: int = Field(30, ge=5, le=2160)
+    traffic: TrafficConfig = Field(default_factory=lambda: TrafficConfig(type="canary"))
+    blue_green: BlueGreenConfig = Field(default_factory=BlueGreenConfig)
+
+    @field_validator("build_compute_type")
+    @classmethod
+    def _check_compute_type(cls, kind: str) -> str:
+        if kind not in BUILD_COMPUTE_TYPES:
+            raise ValueError(f"expected one of {', '.join(BUILD_COMPUTE_TYPES)}, got {kind!r}")
+        return kind
