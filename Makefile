@@ -24,8 +24,8 @@ plan: $(VENV)/.installed  ## What `pulumi preview` would create for STACK, offli
 ops: $(VENV)/.installed  ## Day-two work on a deployed stack, e.g. make ops ARGS="status --stack dev"
 	$(PY) -m ops $(ARGS)
 
-test: $(VENV)/.installed  ## The whole test suite, offline
-	$(PY) -m pytest
+test: $(VENV)/.installed  ## The whole test suite, offline, on every core; ARGS go to pytest
+	$(PY) -m pytest -n auto --dist loadfile $(ARGS)
 
 lint: $(VENV)/.installed  ## ruff and mypy
 	$(VENV)/bin/ruff check .
