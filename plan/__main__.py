@@ -1,4 +1,4 @@
-"""python -m plan <stack> [--program DIR] [--json] [--debug]
+"""python -m plan <stack> [--program DIR] [--json | --diagram] [--debug]
 
 Prints what `pulumi preview --stack <stack> --policy-pack policies/<pack>` would report,
 without the Pulumi CLI, AWS credentials or a network. Exit status: 0 fine, 1 mandatory policy
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pulumi
 
-from plan import engine, report
+from plan import diagram, engine, report
 from plan.policy_run import PolicyPackError, PolicyRun
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -27,6 +27,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m plan", description=__doc__.split("\n\n")[1])
     parser.add_argument("stack", nargs="?", default="dev", help="stack name (default: dev)")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
+    parser.add_argument(
+        "--diagram",
+        action="store_true",
+        help="print the platform as a Mermaid flowchart (no policy run)",
+    )
     parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     parser.add_argument(
         "--no-policy",
@@ -54,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         # The packs boot while the program runs; the program's prints go to stderr, so --json
         # output stays one document.
-        packs = [] if args.no_policy else POLICY_PACKS
+        packs = [] if args.no_policy or args.diagram else POLICY_PACKS
         with (
             PolicyRun(packs, project=project, stack=args.stack, config=config) as policies,
             contextlib.redirect_stdout(sys.stderr),
@@ -70,6 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # any other failure of the program is reported alike
         return _fail(f"the program failed: {type(exc).__name__}: {exc}", args.debug, hint=True)
 
+    if args.diagram:
+        print(diagram.render(plan))
+        return 0
     if args.json:
         document = {
             "project": plan.project,

@@ -1,8 +1,20 @@
-"""Shared helpers: run the real program offline against a stack file the test writes."""
+"""Shared helpers: run the real program offline against a stack file the test writes.
+
+The repository's program is planned once per stack file and test process: `engine.run` of it with
+a stack file already planned hands out a copy of that plan (the program, the mock engine and so
+the plan depend only on the stack file's name and text), and `python -m plan` with the same
+arguments runs once (`plan_output`). Under pytest-xdist that is once per worker, and
+`--dist loadfile` keeps a file's tests, which share the most, on one worker. Other programs
+(the fixtures) run every time.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import functools
+import hashlib
+import io
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -30,6 +42,25 @@ MINIMAL = {
         "webplatform:network": {"cidr": "10.20.0.0/16"},
     },
 }
+
+
+_PLANS: dict[str, engine.Plan] = {}
+_run_program = engine.run
+
+
+def _run_once_per_stack_file(
+    project_dir: Path, stack: str, stack_config_dir: Path | None = None
+) -> engine.Plan:
+    stack_file = Path(stack_config_dir or project_dir) / f"Pulumi.{stack}.yaml"
+    if Path(project_dir).resolve() != PROJECT_DIR or not stack_file.is_file():
+        return _run_program(project_dir, stack, stack_config_dir)
+    key = hashlib.sha256(f"{stack}\n{stack_file.read_text(encoding='utf-8')}".encode()).hexdigest()
+    if key not in _PLANS:
+        _PLANS[key] = _run_program(project_dir, stack, stack_config_dir)
+    return copy.deepcopy(_PLANS[key])
+
+
+engine.run = _run_once_per_stack_file
 
 
 def write_stack(directory: Path, stack: str, config: dict[str, Any]) -> Path:
@@ -72,3 +103,15 @@ def by_name(plan: engine.Plan, type_token: str, name: str) -> engine.Registratio
 def stack_plan(stack: str) -> engine.Plan:
     """The plan of a stack file of the repository, made once per test session."""
     return engine.run(PROJECT_DIR, stack, PROJECT_DIR)
+
+
+@functools.cache
+def plan_output(*args: str) -> tuple[int, str]:
+    """`python -m plan ARGS` (the packs included unless ARGS skip them), run once per test
+    session: its exit status and what it printed on stdout."""
+    from plan.__main__ import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        status = main(list(args))
+    return status, out.getvalue()

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from plan.__main__ import main
+from tests.conftest import plan_output
 
 RESOURCE_KEYS = {
     "urn", "type", "name", "custom", "parent", "provider", "protect", "retainOnDelete",
@@ -15,14 +15,15 @@ RESOURCE_KEYS = {
 }  # fmt: skip
 
 
-def run_json(stack: str, capsys: pytest.CaptureFixture[str]) -> dict:
-    assert main([stack, "--json"]) == 0
-    return json.loads(capsys.readouterr().out)
+def run_json(stack: str) -> dict:
+    status, out = plan_output(stack, "--json")
+    assert status == 0
+    return json.loads(out)
 
 
 @pytest.mark.parametrize("stack", ["dev", "prd"])
-def test_json_follows_the_contract(stack: str, capsys) -> None:
-    document = run_json(stack, capsys)
+def test_json_follows_the_contract(stack: str) -> None:
+    document = run_json(stack)
     assert set(document) == {"project", "stack", "resources", "outputs", "policyViolations"}
     assert (document["project"], document["stack"]) == ("webplatform", stack)
     assert isinstance(document["policyViolations"], list)
@@ -40,8 +41,8 @@ def test_json_follows_the_contract(stack: str, capsys) -> None:
     assert all(d in urns for r in document["resources"] for d in r["dependencies"])
 
 
-def test_prd_plan_lists_the_production_network(capsys) -> None:
-    types = Counter(r["type"] for r in run_json("prd", capsys)["resources"])
+def test_prd_plan_lists_the_production_network() -> None:
+    types = Counter(r["type"] for r in run_json("prd")["resources"])
     assert types["aws:ec2/natGateway:NatGateway"] == 3
     assert types["aws:ec2/eip:Eip"] == 3
     assert types["aws:ec2/subnet:Subnet"] == 9
@@ -49,15 +50,15 @@ def test_prd_plan_lists_the_production_network(capsys) -> None:
     assert types["aws:ec2/vpcEndpoint:VpcEndpoint"] == 10
 
 
-def test_dev_plan_lists_one_nat_gateway(capsys) -> None:
-    types = Counter(r["type"] for r in run_json("dev", capsys)["resources"])
+def test_dev_plan_lists_one_nat_gateway() -> None:
+    types = Counter(r["type"] for r in run_json("dev")["resources"])
     assert types["aws:ec2/natGateway:NatGateway"] == 1
     assert types["aws:ec2/subnet:Subnet"] == 6
     assert types["aws:ec2/vpcEndpoint:VpcEndpoint"] == 2
 
 
-def test_camel_case_inputs_carry_the_default_tags(capsys) -> None:
-    resources = run_json("dev", capsys)["resources"]
+def test_camel_case_inputs_carry_the_default_tags() -> None:
+    resources = run_json("dev")["resources"]
     (vpc,) = [r for r in resources if r["type"] == "aws:ec2/vpc:Vpc"]
     assert vpc["inputs"]["cidrBlock"] == "10.10.0.0/16"
     assert vpc["inputs"]["tagsAll"]["Environment"] == "dev"
@@ -65,9 +66,9 @@ def test_camel_case_inputs_carry_the_default_tags(capsys) -> None:
 
 
 @pytest.mark.parametrize("stack", ["dev", "prd"])
-def test_text_plan_shows_tree_counts_and_outputs(stack: str, capsys) -> None:
-    assert main([stack]) == 0
-    text = capsys.readouterr().out
+def test_text_plan_shows_tree_counts_and_outputs(stack: str) -> None:
+    status, text = plan_output(stack)
+    assert status == 0
     lines = text.splitlines()
     assert lines[0].startswith(f"Plan for stack {stack} of webplatform: ")
     assert f"+ webplatform-{stack}  pulumi:pulumi:Stack" in lines

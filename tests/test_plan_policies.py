@@ -10,6 +10,7 @@ import pytest
 
 import plan.__main__ as plan_cli
 from plan.policy_run import PolicyPackProcess
+from tests.conftest import plan_output
 
 POLICIES = plan_cli.PROJECT_DIR / "policies"
 
@@ -31,9 +32,10 @@ def test_the_plan_runs_all_three_packs() -> None:
 
 
 @pytest.mark.parametrize("stack", ["dev", "prd"])
-def test_both_stacks_plan_with_no_mandatory_violation(stack: str, capsys) -> None:
-    assert plan_cli.main([stack, "--json"]) == 0
-    violations = json.loads(capsys.readouterr().out)["policyViolations"]
+def test_both_stacks_plan_with_no_mandatory_violation(stack: str) -> None:
+    status, out = plan_output(stack, "--json")
+    assert status == 0
+    violations = json.loads(out)["policyViolations"]
     assert [v for v in violations if v["enforcementLevel"] == "mandatory"] == []
     for violation in violations:
         assert set(violation) == {"pack", "policy", "enforcementLevel", "urn", "message"}

@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-import plan.__main__ as plan_cli
 from components.data.bucket import (
     BucketArgs,
     _check_lifecycle,
@@ -14,7 +13,7 @@ from components.data.bucket import (
     validate_bucket_name,
 )
 from components.data.storage import bucket_names
-from tests.conftest import by_name, of_type
+from tests.conftest import by_name, of_type, plan_output
 
 BUCKET = "aws:s3/bucket:Bucket"
 BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
@@ -242,10 +241,11 @@ def test_buckets_are_protected_in_prd_only(plan_stack, tier, protected) -> None:
 
 
 @pytest.mark.parametrize("stack", TIERS)
-def test_the_packs_find_nothing_wrong_with_the_buckets(stack, capsys) -> None:
+def test_the_packs_find_nothing_wrong_with_the_buckets(stack) -> None:
     """Every S3 check, advisory ones included, matches each bucket to its settings and passes."""
-    assert plan_cli.main([stack, "--json"]) == 0
-    violations = json.loads(capsys.readouterr().out)["policyViolations"]
+    status, out = plan_output(stack, "--json")
+    assert status == 0
+    violations = json.loads(out)["policyViolations"]
     s3 = [v for v in violations if "-s3-" in v["policy"]]
     assert s3 == []
     unprotected = {

@@ -35,7 +35,16 @@ for _path in (POLICIES_DIR / pack for pack in PACKS):
         sys.path.insert(0, str(_path))
 
 UNKNOWN = UNKNOWN_STRING_VALUE
-DELETE = object()
+
+
+class _Delete:
+    """Removes a property in ``mutate``; named in test ids the same in every process."""
+
+    def __repr__(self) -> str:
+        return "DELETE"
+
+
+DELETE = _Delete()
 STACK = "dev"
 PROJECT = "webplatform"
 

@@ -4,8 +4,9 @@
 default excludes, under a ``package/`` prefix): every file below it, symbolic links resolved to
 what they point at, except ``.git`` and the files that a ``.gitignore`` in that directory, below
 it or above it excludes. When a stack needs the pack, Pulumi unpacks the archive, makes the
-virtualenv that ``PulumiPolicy.yaml`` names, installs ``requirements.txt`` into it and runs the
-pack from ``package/``; ``requirements`` gives what that virtualenv would hold.
+virtualenv that ``PulumiPolicy.yaml`` names, installs the pack's ``uv.lock`` into it (``uv sync``,
+the ``uv`` toolchain) and runs the pack from ``package/``; ``requirements`` gives what that
+virtualenv would hold.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import importlib.metadata
 import io
 import os
 import tarfile
+import tomllib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -22,8 +24,6 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 PREFIX = "package"
-# What a fresh virtualenv holds before anything is installed into it.
-VIRTUALENV_SEED = {"pip", "setuptools"}
 
 
 def _ignore_rules(directory: Path) -> pathspec.GitIgnoreSpec | None:
@@ -70,11 +70,9 @@ def unpack(data: bytes, into: Path) -> Path:
 
 
 def requirements(pack_dir: Path) -> set[str]:
-    """The distributions that installing the pack's requirements.txt brings in (as installed
-    here), plus the virtualenv's own seed."""
-    lines = (Path(pack_dir) / "requirements.txt").read_text(encoding="utf-8").splitlines()
-    wanted = [Requirement(line).name for line in lines if line.strip() and line[0] != "#"]
-    return _closure(wanted) | VIRTUALENV_SEED
+    """The distributions that the pack's locked dependencies bring in (as installed here)."""
+    pyproject = tomllib.loads((Path(pack_dir) / "pyproject.toml").read_text(encoding="utf-8"))
+    return _closure(Requirement(r).name for r in pyproject["project"]["dependencies"])
 
 
 def _closure(names: Iterable[str]) -> set[str]:

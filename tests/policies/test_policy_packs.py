@@ -7,6 +7,7 @@ import importlib.util
 import json
 import re
 import runpy
+import tomllib
 from pathlib import Path
 from typing import ClassVar
 
@@ -14,6 +15,7 @@ import pulumi_policy
 import pytest
 import yaml
 from google.protobuf import json_format
+from packaging.requirements import Requirement
 from policy_harness import PACKS, POLICIES_DIR, struct, urn
 from pulumi.runtime import proto
 from pulumi_policy import EnforcementLevel
@@ -167,12 +169,13 @@ def test_levels_per_environment(pack, env):
 
 @pytest.mark.parametrize("pack", PACKS)
 def test_pack_requirements_and_runtime(pack):
-    requirements = (POLICIES_DIR / pack / "requirements.txt").read_text().split()
-    assert requirements == ["pulumi-policy>=1.21,<2", "pulumi>=3.200,<4"]
+    pyproject = tomllib.loads((POLICIES_DIR / pack / "pyproject.toml").read_text())
+    names = [Requirement(r).name for r in pyproject["project"]["dependencies"]]
+    assert names == ["pulumi-policy", "pulumi"]
     project = yaml.safe_load((POLICIES_DIR / pack / "PulumiPolicy.yaml").read_text())
     assert project["runtime"] == {
         "name": "python",
-        "options": {"toolchain": "pip", "virtualenv": "venv"},
+        "options": {"toolchain": "uv", "virtualenv": "venv"},
     }
     assert project["version"] and project["description"]
     main = (POLICIES_DIR / pack / "__main__.py").read_text()
@@ -242,7 +245,8 @@ def test_pack_directory_is_self_contained():
         files = {p.name for p in (POLICIES_DIR / pack).iterdir()}
         assert {
             "PulumiPolicy.yaml",
-            "requirements.txt",
+            "pyproject.toml",
+            "uv.lock",
             "__main__.py",
             "dev.json",
             "prd.json",

@@ -97,7 +97,7 @@ def test_a_published_pack_runs_alone(pack, tmp_path, clean_environment):
     ]
     assert foreign == [], "imported from outside the pack and its interpreter"
     installed = distributions({p for p in loaded if p.is_relative_to(site)}, site)
-    assert installed - requirements(package) == set(), "not brought in by requirements.txt"
+    assert installed - requirements(package) == set(), "not brought in by the pack's dependencies"
 
 
 def pack_policies(pack: str) -> list:

@@ -7,7 +7,7 @@ list is written once into a plain module and committed. Run it again after upgra
 
     python policies/tagging/tools/generate_taggable_types.py
 
-It needs pulumi_aws installed (the project's requirements-dev.txt has it).
+It needs pulumi_aws installed (the project's virtualenv has it).
 """
 
 from __future__ import annotations
