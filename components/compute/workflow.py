@@ -15,6 +15,8 @@ not start.
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from components.foundation.keys import account_administers
+
 RUN_TASK = "arn:aws:states:::ecs:runTask.sync"
 PUBLISH = "arn:aws:states:::sns:publish"
 LIST_EXECUTIONS = "arn:aws:states:::aws-sdk:sfn:listExecutions"
@@ -482,13 +484,7 @@ def workflow_key_policy(region: str, account_id: str, name_prefix: str) -> dict[
     return {
         "Version": "2012-10-17",
         "Statement": [
-            {
-                "Sid": "AccountAdministersThroughIam",
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
-                "Action": "kms:*",
-                "Resource": "*",
-            },
+            account_administers(account_id),
             {
                 "Sid": "LogDeliveryReadsWorkflowLogs",
                 "Effect": "Allow",

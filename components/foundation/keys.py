@@ -56,19 +56,23 @@ class Keys(pulumi.ComponentResource):
         self.register_outputs({"arns": self.arns})
 
 
+def account_administers(account_id: str) -> dict[str, Any]:
+    """The key-policy statement that leaves a key to the account's IAM policies: without it
+    nobody, not even the account's administrators, could manage the key."""
+    return {
+        "Sid": "AccountAdministersThroughIam",
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+        "Action": "kms:*",
+        "Resource": "*",
+    }
+
+
 def key_policy(purpose: str, account_id: str, region: str) -> dict[str, Any]:
     """The account administers and uses the key through IAM (services such as RDS, DynamoDB,
     S3 and Secrets Manager act with their caller's permissions); a service principal gets only
     what its purpose needs, for this account alone."""
-    statements: list[dict[str, Any]] = [
-        {
-            "Sid": "AccountAdministersThroughIam",
-            "Effect": "Allow",
-            "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
-            "Action": "kms:*",
-            "Resource": "*",
-        }
-    ]
+    statements: list[dict[str, Any]] = [account_administers(account_id)]
     if purpose == "data":
         # The shape AWS documents for services that publish to encrypted SNS topics: no
         # condition key, since AWS does not document aws:SourceAccount on the KMS requests SNS

@@ -11,7 +11,7 @@ import pulumi_aws as aws
 
 from components.edge.firewall import GLOBAL_REGION
 from components.foundation.alerts import Alerts
-from components.foundation.keys import alarm_publishers_statement
+from components.foundation.keys import account_administers, alarm_publishers_statement
 from components.observability import dashboard
 from components.observability.alarms import BREACHING, Alarms, math, metric
 from components.observability.archive import LogArchive
@@ -194,13 +194,7 @@ class Observability(pulumi.ComponentResource):
                 {
                     "Version": "2012-10-17",
                     "Statement": [
-                        {
-                            "Sid": "AccountAdministersThroughIam",
-                            "Effect": "Allow",
-                            "Principal": {"AWS": f"arn:aws:iam::{platform['account_id']}:root"},
-                            "Action": "kms:*",
-                            "Resource": "*",
-                        },
+                        account_administers(platform["account_id"]),
                         alarm_publishers_statement(),
                     ],
                 }

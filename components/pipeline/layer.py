@@ -18,6 +18,7 @@ import pulumi_aws as aws
 from components.base import output_dict
 from components.data.bucket import Bucket
 from components.data.storage import bucket_suffix
+from components.foundation.keys import account_administers
 from components.pipeline.build import Build
 from components.pipeline.delivery import Deployment, ServicePipeline
 from components.pipeline.deploy import BlueGreen
@@ -197,15 +198,7 @@ class Pipeline(pulumi.ComponentResource):
             policy=json.dumps(
                 {
                     "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "AccountAdministersThroughIam",
-                            "Effect": "Allow",
-                            "Principal": {"AWS": f"arn:aws:iam::{platform['account_id']}:root"},
-                            "Action": "kms:*",
-                            "Resource": "*",
-                        }
-                    ],
+                    "Statement": [account_administers(platform["account_id"])],
                 }
             ),
             opts=pulumi.ResourceOptions(parent=self, protect=platform["protect"]),
