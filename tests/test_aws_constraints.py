@@ -251,6 +251,18 @@ RULES = [
         id="waf-rate-limit",
     ),
     pytest.param(
+        {"edge": {"waf": {"officeCidrs": ["0.0.0.0/1", "2001:db8::/32"]}}},
+        {"edge": {"waf": {"officeCidrs": ["::/0"]}}},
+        "edge.waf.officeCidrs: ::/0: WAF IP sets take any range but /0",
+        id="waf-ip-set-range",
+    ),
+    pytest.param(
+        {"backup": {"retentionDays": 36500}},
+        {"backup": {"retentionDays": 36501}},
+        "backup.retentionDays: must be 36500 or less (days), got 36501",
+        id="backup-retention",
+    ),
+    pytest.param(
         {"edge": {"priceClass": "PriceClass_100"}},
         {"edge": {"priceClass": "PriceClass_300"}},
         "edge.priceClass: expected one of PriceClass_100, PriceClass_200, PriceClass_All",

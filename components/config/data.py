@@ -417,7 +417,16 @@ class BackupConfig(Model):
 
     enabled: bool
     schedule: str = Field("cron(0 19 * * ? *)", description="Daily start, UTC (04:00 in Tokyo).")
-    retention_days: int = Field(35, ge=1, le=36500)
+    retention_days: int = Field(
+        35,
+        ge=1,
+        le=36500,
+        description="Days each recovery point is kept; with vaultLock, the vault's minimum.",
+        json_schema_extra=aws(
+            "https://docs.aws.amazon.com/aws-backup/latest/devguide/API_PutBackupVaultLockConfiguration.html",
+            "days",
+        ),
+    )
     vault_lock: bool = Field(False, description="Governance-mode lock for the retention period.")
 
     @field_validator("schedule")
