@@ -8,10 +8,17 @@ import datetime
 import pytest
 
 from components import config as stack_config
-from components.config import aws_data
+from components.config import aws_data, data, observability, pipeline
 from components.config.edge import service_shape
+from components.observability import alarms
 from tests.test_config import JOB, WEB, load
 
+SOURCE = {"repository": "example/app"}
+CONNECTION = (
+    "arn:aws:codeconnections:ap-northeast-1:222222222222:connection/"
+    "0123abcd-0123-4567-89ab-0123456789ab"
+)
+TABLE = {"hashKey": "id", "attributes": {"id": "S"}}
 FUNCTION = {"code": "functions/hello", "handler": "app.handler", "runtime": "python3.13"}
 HEALTH = {"command": ["CMD-SHELL", "curl -f localhost:8080/health"]}
 
@@ -114,6 +121,154 @@ RULES = [
         id="tag-value-prefix",
     ),
     pytest.param(
+        {"pipeline": {"buildComputeType": "BUILD_GENERAL1_2XLARGE"}},
+        {"pipeline": {"buildComputeType": "BUILD_LAMBDA_4GB"}},
+        "pipeline.buildComputeType: CodeBuild's ARM and Linux containers take "
+        "BUILD_GENERAL1_SMALL, BUILD_GENERAL1_MEDIUM, BUILD_GENERAL1_LARGE, "
+        "BUILD_GENERAL1_XLARGE, BUILD_GENERAL1_2XLARGE, got 'BUILD_LAMBDA_4GB'",
+        id="codebuild-compute-type",
+    ),
+    pytest.param(
+        {"pipeline": {"buildTimeoutMinutes": 2160}},
+        {"pipeline": {"buildTimeoutMinutes": 2161}},
+        "pipeline.buildTimeoutMinutes: must be 2160 or less (minutes), got 2161",
+        id="codebuild-timeout",
+    ),
+    pytest.param(
+        {"pipeline": {"keepImages": 1}},
+        {"pipeline": {"keepImages": 0}},
+        "pipeline.keepImages: must be 1 or more, got 0",
+        id="ecr-count-number",
+    ),
+    pytest.param(
+        {"pipeline": {"untaggedExpireDays": 1}},
+        {"pipeline": {"untaggedExpireDays": 0}},
+        "pipeline.untaggedExpireDays: must be 1 or more (days), got 0",
+        id="ecr-since-image-pushed",
+    ),
+    pytest.param(
+        {"pipeline": {"blueGreen": {"terminationWaitMinutes": 2880}}},
+        {"pipeline": {"blueGreen": {"terminationWaitMinutes": 2881}}},
+        "pipeline.blueGreen.terminationWaitMinutes: must be 2880 or less (minutes), got 2881",
+        id="codedeploy-termination-wait",
+    ),
+    pytest.param(
+        {"pipeline": {"blueGreen": {"testListenerPort": 65535}}},
+        {"pipeline": {"blueGreen": {"testListenerPort": 65536}}},
+        "pipeline.blueGreen.testListenerPort: must be 65535 or less, got 65536",
+        id="test-listener-port",
+    ),
+    pytest.param(
+        {"pipeline": {"source": {**SOURCE, "connectionArn": CONNECTION}}},
+        {"pipeline": {"source": {**SOURCE, "connectionArn": CONNECTION.replace(":connection/",
+                                                                              ":host/")}}},
+        "pipeline.source.connectionArn: does not have the expected form",
+        id="connection-arn",
+    ),
+    pytest.param(
+        {"observability": {"evaluationPeriods": 288}},
+        {"observability": {"evaluationPeriods": 289}},
+        "observability.evaluationPeriods: must be 288 or less, got 289",
+        id="alarm-evaluation-one-day",
+    ),
+    pytest.param(
+        {"observability": {"slack": {"workspaceId": "T0123ABCD", "channelId": "C0123abcd"}}},
+        {"observability": {"slack": {"workspaceId": "t0123abcd", "channelId": "C0123abcd"}}},
+        "observability.slack.workspaceId: does not have the expected form (^[0-9A-Z]{1,255}$)",
+        id="slack-workspace-id",
+    ),
+    pytest.param(
+        {"observability": {"alertHttpsEndpoint": "https://events.example.com/hook"}},
+        {"observability": {"alertHttpsEndpoint": "http://events.example.com/hook"}},
+        "observability.alertHttpsEndpoint: expected an https:// URL",
+        id="https-endpoint",
+    ),
+    pytest.param(
+        {"observability": {"alertEmails": ["ops@example.com"]}},
+        {"observability": {"alertEmails": ["ops@example"]}},
+        "observability.alertEmails: expected e-mail addresses such as ops@example.com",
+        id="alert-email",
+    ),
+    pytest.param(
+        {"opsHost": {"instanceType": "m7g.medium"}},
+        {"opsHost": {"instanceType": "t4g.tiny"}},
+        "opsHost.instanceType: 't4g.tiny' is no EC2 instance type; did you mean",
+        id="ops-host-instance-type",
+    ),
+    pytest.param(
+        {"opsHost": {"instanceType": "t3.micro"}},
+        {"opsHost": {"instanceType": "a1.medium"}},
+        "opsHost.instanceType: a1 is Graviton without the g suffix",
+        id="ops-host-architecture",
+    ),
+    pytest.param(
+        {"tables": {"sessions": {**TABLE, "ttlAttribute": "expiresAt"}}},
+        {"tables": {"sessions": {**TABLE, "ttlAttribute": "id"}}},
+        "tables.sessions: ttlAttribute 'id' is a key of type S; DynamoDB expires items by a "
+        "Number attribute only",
+        id="dynamodb-ttl-number",
+    ),
+    pytest.param(
+        {"tables": {"sessions": {"hashKey": "k" * 255, "attributes": {"k" * 255: "S"}}}},
+        {"tables": {"sessions": {"hashKey": "k" * 256, "attributes": {"k" * 256: "S"}}}},
+        "tables.sessions.hashKey: must be 255 characters or fewer",
+        id="dynamodb-attribute-name",
+    ),
+    pytest.param(
+        {"buckets": {"archiveToGlacierDays": 30, "archiveExpireDays": 31}},
+        {"buckets": {"archiveToGlacierDays": 30, "archiveExpireDays": 30}},
+        "buckets: archiveExpireDays must come after archiveToGlacierDays",
+        id="s3-expiry-after-transition",
+    ),
+    pytest.param(
+        {"database": {"backupRetentionDays": 35}},
+        {"database": {"backupRetentionDays": 36}},
+        "database.backupRetentionDays: must be 35 or less (days), got 36",
+        id="aurora-backup-retention",
+    ),
+    pytest.param(
+        {"database": {"backupWindow": "18:00-18:30"}},
+        {"database": {"backupWindow": "18:00-18:29"}},
+        "database.backupWindow: '18:00-18:29' is shorter than 30 minutes",
+        id="aurora-backup-window-length",
+    ),
+    pytest.param(
+        {"database": {"backupWindow": "18:30-19:00"}},
+        {"database": {"backupWindow": "18:31-19:01"}},
+        "database: backupWindow 18:31-19:01 overlaps maintenanceWindow sun:19:00-sun:19:30",
+        id="aurora-windows-apart",
+    ),
+    pytest.param(
+        {"cache": {"snapshotRetentionDays": 35}},
+        {"cache": {"snapshotRetentionDays": 36}},
+        "cache.snapshotRetentionDays: must be 35 or less (days), got 36",
+        id="cache-snapshot-retention",
+    ),
+    pytest.param(
+        {"edge": {"waf": {"rateLimit": 10}}},
+        {"edge": {"waf": {"rateLimit": 9}}},
+        "edge.waf.rateLimit: WAF takes 10 to 2,000,000,000 requests per 5 minutes, got 9",
+        id="waf-rate-limit",
+    ),
+    pytest.param(
+        {"edge": {"waf": {"officeCidrs": ["0.0.0.0/1", "2001:db8::/32"]}}},
+        {"edge": {"waf": {"officeCidrs": ["::/0"]}}},
+        "edge.waf.officeCidrs: ::/0: WAF IP sets take any range but /0",
+        id="waf-ip-set-range",
+    ),
+    pytest.param(
+        {"backup": {"retentionDays": 36500}},
+        {"backup": {"retentionDays": 36501}},
+        "backup.retentionDays: must be 36500 or less (days), got 36501",
+        id="backup-retention",
+    ),
+    pytest.param(
+        {"edge": {"priceClass": "PriceClass_100"}},
+        {"edge": {"priceClass": "PriceClass_300"}},
+        "edge.priceClass: expected one of PriceClass_100, PriceClass_200, PriceClass_All",
+        id="cloudfront-price-class",
+    ),
+    pytest.param(
         {"services": {"web": {**WEB, "environment": {"PORT": "8080"}}}},
         {"services": {"web": {**WEB, "environment": {"PORT": "8000"}}}},
         "services.web.environment.PORT: PORT '8000' is not the service's port (8080)",
@@ -193,3 +348,23 @@ CROSS_KEY_RULES = [
 @pytest.mark.parametrize(("inside", "outside", "message"), CROSS_KEY_RULES)
 def test_rules_across_keys(inside: dict, outside: dict, message: str) -> None:
     test_each_aws_rule_accepts_just_inside_and_refuses_just_outside(inside, outside, message)
+
+
+def _bounds(model: type, field: str) -> tuple[int, int]:
+    metadata = model.model_fields[field].metadata
+    low = next(m.ge for m in metadata if hasattr(m, "ge"))
+    high = next(m.le for m in metadata if hasattr(m, "le"))
+    return low, high
+
+
+def test_the_hand_written_ranges_are_botocores() -> None:
+    timeout = service_shape("codebuild", "BuildTimeOut")
+    assert _bounds(pipeline.PipelineConfig, "build_timeout_minutes") == (
+        timeout["min"],
+        timeout["max"],
+    )
+    port = service_shape("elbv2", "Port")
+    assert _bounds(pipeline.BlueGreenConfig, "test_listener_port") == (port["min"], port["max"])
+    for shape in ("KeySchemaAttributeName", "TimeToLiveAttributeName"):
+        assert service_shape("dynamodb", shape)["max"] == data.ATTRIBUTE_NAME_MAX
+    assert observability.ALARM_PERIOD_SECONDS == alarms.PERIOD_SECONDS

@@ -52,7 +52,7 @@ def test_the_vault_lock_holds_recovery_points_for_the_retention(plan_stack) -> N
 @pytest.mark.parametrize(
     ("backup", "message"),
     [
-        ({"retentionDays": 0}, "backup.retentionDays: must be 1 or more, got 0"),
+        ({"retentionDays": 0}, "backup.retentionDays: must be 1 or more (days), got 0"),
         (
             {"schedule": "rate(1 day)"},
             "backup.schedule: expected cron(minutes hours day-of-month month day-of-week year)",

@@ -403,7 +403,7 @@ BAD_PIPELINES = [
     ),
     (
         {"pipeline": {"buildComputeType": "HUGE"}},
-        "pipeline.buildComputeType: expected one of BUILD_GENERAL1_SMALL",
+        "pipeline.buildComputeType: CodeBuild's ARM and Linux containers take BUILD_GENERAL1_",
     ),
     (
         {"services": {"web": {**WEB, "deploy": "blueGreen"}}},

@@ -7,6 +7,7 @@ Tier defaults for these keys live with the others in `components.config.TIER_DEF
 from __future__ import annotations
 
 import datetime
+import difflib
 import re
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Literal
@@ -15,6 +16,7 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from components.config.aws_data import LAMBDA_RESERVED_VARIABLES, check_runtime
 from components.config.base import Model, TimeZone, aws
+from components.config.edge import service_shape
 from components.config.schedule import check_schedule
 
 ENV_NAME = r"^[A-Z][A-Z0-9_]{0,63}$"
@@ -429,11 +431,26 @@ def _cycle(after: Mapping[str, Sequence[str]]) -> list[str] | None:
     return None
 
 
+# The host's image follows its type: Graviton families (a "g" after the generation: t4g, m7g,
+# c7gn) get Amazon Linux 2023 for arm64, all others x86_64. The first Graviton family (a1)
+# breaks that naming, and Mac instances need a dedicated host and macOS: refused, so the image
+# always matches the type.
+OPS_HOST_FAMILIES_REFUSED = {
+    "a1": "a1 is Graviton without the g suffix the host's image choice reads; use t4g or m7g",
+    "mac": "Mac instances need a dedicated host and a macOS image; use t4g or t3",
+}
+EC2_INSTANCE_TYPES = "https://docs.aws.amazon.com/ec2/latest/instancetypes/instance-types.html"
+
+
 class OpsHostConfig(Model):
     """`<project>:opsHost`: the operation host reached through Session Manager."""
 
     enabled: bool
-    instance_type: str = Field("t4g.micro", pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
+    instance_type: str = Field(
+        "t4g.micro",
+        description="An EC2 type of botocore's InstanceType enum (Graviton: the arm64 image)",
+        json_schema_extra=aws(EC2_INSTANCE_TYPES),
+    )
     root_volume_gb: int = Field(20, ge=8, le=200)
     session_preferences: bool = Field(
         True,
@@ -441,6 +458,19 @@ class OpsHostConfig(Model):
         "(SSM-SessionManagerRunShell): encrypted, logged sessions. Turn off where another "
         "stack in the same account and region owns them.",
     )
+
+    @field_validator("instance_type")
+    @classmethod
+    def _check_instance_type(cls, kind: str) -> str:
+        known = service_shape("ec2", "InstanceType")["enum"]
+        if kind not in known:
+            close = difflib.get_close_matches(kind, known, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ValueError(f"{kind!r} is no EC2 instance type{hint}")
+        family = "mac" if kind.startswith("mac") else kind.split(".")[0]
+        if family in OPS_HOST_FAMILIES_REFUSED:
+            raise ValueError(OPS_HOST_FAMILIES_REFUSED[family])
+        return kind
 
 
 class OperatorsConfig(Model):

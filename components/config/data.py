@@ -6,7 +6,7 @@ Tier defaults for these keys live with the others in `components.config.tiers`.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -33,6 +33,14 @@ AURORA_VERSIONS = (
 )
 SERVERLESS_SCALING = "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ServerlessV2ScalingConfiguration.html"
 ELASTICACHE = "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg"
+DYNAMODB_KEYS = (
+    "https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_KeySchemaElement.html"
+)
+DYNAMODB_TTL = "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/time-to-live-ttl-before-you-start.html"
+S3_TRANSITION = "https://docs.aws.amazon.com/AmazonS3/latest/API/API_Transition.html"
+# DynamoDB attribute names (keys and the TTL attribute) are 1 to 255 characters (botocore's
+# dynamodb KeySchemaAttributeName and TimeToLiveAttributeName; a test compares them).
+ATTRIBUTE_NAME_MAX = 255
 
 ENGINE_PORTS = {"aurora-postgresql": 5432, "aurora-mysql": 3306, "valkey": 6379, "redis": 6379}
 DEFAULT_VERSIONS = {
@@ -250,8 +258,16 @@ class CacheConfig(EngineModel):
     snapshot_retention_days: int = Field(
         ge=0, le=35, json_schema_extra=aws(f"{ELASTICACHE}/backups-automatic.html", "days")
     )
-    snapshot_window: str = "17:00-18:00"
-    maintenance_window: str = "sun:20:00-sun:21:00"
+    snapshot_window: str = Field(
+        "17:00-18:00",
+        description="hh24:mi-hh24:mi UTC, 60 minutes or more",
+        json_schema_extra=aws(f"{ELASTICACHE}/backups-automatic.html"),
+    )
+    maintenance_window: str = Field(
+        "sun:20:00-sun:21:00",
+        description="ddd:hh24:mi-ddd:hh24:mi UTC, 60 minutes or more",
+        json_schema_extra=aws(f"{ELASTICACHE}/maintenance-window.html"),
+    )
     auto_minor_version_upgrade: bool = Field(
         description="Apply minor engine versions in the maintenance window (dev only by default: "
         "pin the version and upgrade on purpose elsewhere)."
@@ -298,23 +314,41 @@ class CacheConfig(EngineModel):
 AttributeType = Literal["S", "N", "B"]
 
 
+AttributeName = Annotated[
+    str,
+    Field(min_length=1, max_length=ATTRIBUTE_NAME_MAX, json_schema_extra=aws(DYNAMODB_KEYS)),
+]
+
+
 class IndexConfig(Model):
-    name: str = Field(pattern=r"^[a-zA-Z0-9_.-]{3,255}$")
-    hash_key: str
-    range_key: str | None = None
+    name: str = Field(
+        pattern=r"^[a-zA-Z0-9_.-]{3,255}$",
+        json_schema_extra=aws(
+            "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html"
+        ),
+    )
+    hash_key: AttributeName
+    range_key: AttributeName | None = None
     projection: Literal["ALL", "KEYS_ONLY"] = "ALL"
 
 
 class TableConfig(Model):
     """One entry of `<project>:tables`: a DynamoDB table."""
 
-    hash_key: str
-    range_key: str | None = None
+    hash_key: AttributeName
+    range_key: AttributeName | None = None
     attributes: dict[str, AttributeType] = Field(
         description="Every key attribute of the table and its indexes, and only those."
     )
     global_secondary_indexes: list[IndexConfig] = Field(default_factory=list)
-    ttl_attribute: str | None = None
+    ttl_attribute: str | None = Field(
+        None,
+        min_length=1,
+        max_length=ATTRIBUTE_NAME_MAX,
+        description="Items expire at this attribute's time, a Number (epoch seconds); as a key "
+        "attribute, of type N",
+        json_schema_extra=aws(DYNAMODB_TTL),
+    )
     stream: Literal["KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES"] | None = None
     billing_mode: Literal["PAY_PER_REQUEST", "PROVISIONED"] = "PAY_PER_REQUEST"
     read_capacity: int | None = Field(None, ge=1)
@@ -338,6 +372,12 @@ class TableConfig(Model):
         names = [i.name for i in self.global_secondary_indexes]
         if len(set(names)) != len(names):
             raise ValueError("names an index twice")
+        ttl_type = self.attributes.get(self.ttl_attribute or "", "N")
+        if ttl_type != "N":
+            raise ValueError(
+                f"ttlAttribute {self.ttl_attribute!r} is a key of type {ttl_type}; DynamoDB "
+                "expires items by a Number attribute only (epoch seconds)"
+            )
         provisioned = self.read_capacity is not None and self.write_capacity is not None
         if (self.billing_mode == "PROVISIONED") != provisioned:
             raise ValueError("readCapacity and writeCapacity go with billingMode PROVISIONED")
@@ -347,9 +387,23 @@ class TableConfig(Model):
 class BucketsConfig(Model):
     """`<project>:buckets`: how long the log buckets keep objects."""
 
-    access_logs_expire_days: int = Field(ge=1, description="ALB, CloudFront and WAF logs.")
-    archive_to_glacier_days: int = Field(ge=1, description="Log archive objects move to Glacier.")
-    archive_expire_days: int = Field(ge=1)
+    access_logs_expire_days: int = Field(
+        ge=1,
+        description="ALB, CloudFront and WAF logs.",
+        json_schema_extra=aws(
+            "https://docs.aws.amazon.com/AmazonS3/latest/API/API_LifecycleExpiration.html", "days"
+        ),
+    )
+    archive_to_glacier_days: int = Field(
+        ge=1,
+        description="Log archive objects move to S3 Glacier Flexible Retrieval (GLACIER).",
+        json_schema_extra=aws(S3_TRANSITION, "days"),
+    )
+    archive_expire_days: int = Field(
+        ge=1,
+        description="After archiveToGlacierDays: S3 refuses an expiration before the transition",
+        json_schema_extra=aws(S3_TRANSITION, "days"),
+    )
 
     @model_validator(mode="after")
     def _order(self) -> BucketsConfig:
@@ -363,7 +417,16 @@ class BackupConfig(Model):
 
     enabled: bool
     schedule: str = Field("cron(0 19 * * ? *)", description="Daily start, UTC (04:00 in Tokyo).")
-    retention_days: int = Field(35, ge=1, le=36500)
+    retention_days: int = Field(
+        35,
+        ge=1,
+        le=36500,
+        description="Days each recovery point is kept; with vaultLock, the vault's minimum.",
+        json_schema_extra=aws(
+            "https://docs.aws.amazon.com/aws-backup/latest/devguide/API_PutBackupVaultLockConfiguration.html",
+            "days",
+        ),
+    )
     vault_lock: bool = Field(False, description="Governance-mode lock for the retention period.")
 
     @field_validator("schedule")

@@ -22,6 +22,8 @@ from pydantic import Field, field_validator, model_validator
 from components.config.base import Model, aws
 
 ALB_GUIDE = "https://docs.aws.amazon.com/elasticloadbalancing/latest/application"
+CLOUDFRONT_API = "https://docs.aws.amazon.com/cloudfront/latest/APIReference"
+WAF_IP_SET = "https://docs.aws.amazon.com/waf/latest/APIReference/API_IPSet.html"
 # 240 characters at most, so that `origin.<domain>` stays within DNS's 253.
 DOMAIN = re.compile(
     r"(?=.{1,240}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]"
@@ -127,9 +129,21 @@ class WafConfig(Model):
         ),
     )
     managed_rules: ManagedRulesConfig = Field(default_factory=ManagedRulesConfig)
-    office_cidrs: list[str] = Field(default_factory=list, description="The company's addresses.")
-    partner_cidrs: list[str] = Field(default_factory=list, description="Partners' addresses.")
-    deny_cidrs: list[str] = Field(default_factory=list, description="Always blocked.")
+    office_cidrs: list[str] = Field(
+        default_factory=list,
+        description="The company's addresses: IPv4 or IPv6 CIDRs, any prefix but /0",
+        json_schema_extra=aws(WAF_IP_SET),
+    )
+    partner_cidrs: list[str] = Field(
+        default_factory=list,
+        description="Partners' addresses: IPv4 or IPv6 CIDRs, any prefix but /0",
+        json_schema_extra=aws(WAF_IP_SET),
+    )
+    deny_cidrs: list[str] = Field(
+        default_factory=list,
+        description="Always blocked: IPv4 or IPv6 CIDRs, any prefix but /0",
+        json_schema_extra=aws(WAF_IP_SET),
+    )
     admin_paths: list[str] = Field(
         default_factory=lambda: ["/admin"],
         description="Path prefixes only the office and partner addresses may reach.",
@@ -239,12 +253,20 @@ class EdgeConfig(Model):
         None, pattern=HOSTED_ZONE_ID, description="The Route 53 public zone of the domain."
     )
     tls_policy: str = Field(
-        "ELBSecurityPolicy-TLS13-1-2-2021-06", description="The HTTPS listener's ELB policy."
+        "ELBSecurityPolicy-TLS13-1-2-2021-06",
+        description="The HTTPS listener's ELB policy: a TLS 1.2+ one",
+        json_schema_extra=aws(f"{ALB_GUIDE}/describe-ssl-policies.html"),
     )
     minimum_protocol_version: str = Field(
-        "TLSv1.2_2021", description="CloudFront's viewer security policy (with a domain)."
+        "TLSv1.2_2021",
+        description="CloudFront's viewer security policy (with a domain): TLS 1.2+ of "
+        "botocore's MinimumProtocolVersion enum",
+        json_schema_extra=aws(f"{CLOUDFRONT_API}/API_ViewerCertificate.html"),
     )
-    price_class: str = Field(description="CloudFront price class (botocore's PriceClass enum).")
+    price_class: str = Field(
+        description="CloudFront price class (botocore's PriceClass enum).",
+        json_schema_extra=aws(f"{CLOUDFRONT_API}/API_DistributionConfig.html"),
+    )
     idle_timeout_seconds: int = Field(
         60,
         ge=1,

@@ -10,7 +10,24 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from components.config.base import Model
+from components.config.base import Model, aws
+from components.config.edge import service_shape
+
+# An alarm's period times its evaluation periods is at most one day for periods under an hour
+# (PutMetricAlarm, Period); the layer's alarms use 5-minute periods.
+PUT_METRIC_ALARM = (
+    "https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html"
+)
+ALARM_PERIOD_SECONDS = 300
+MAX_EVALUATION_SECONDS = 86400
+SNS_SUBSCRIBE = "https://docs.aws.amazon.com/sns/latest/api/API_Subscribe.html"
+CHATBOT_SLACK = "https://docs.aws.amazon.com/chatbot/latest/APIReference/API_CreateSlackChannelConfiguration.html"
+
+
+def _slack_id(shape: str) -> str:
+    """botocore's chatbot pattern of a Slack id, anchored."""
+    return f"^{service_shape('chatbot', shape)['pattern']}$"
+
 
 # What SNS accepts as an e-mail endpoint is any address; this catches the typos that make a
 # subscription that nobody can ever confirm.
@@ -22,10 +39,16 @@ class SlackConfig(Model):
     workspace must first be authorised once in the AWS Chatbot console."""
 
     workspace_id: str = Field(
-        pattern=r"^[0-9A-Z]{1,255}$", description="The Slack workspace (team) id, e.g. T0123ABCD."
+        pattern=_slack_id("SlackTeamId"),
+        max_length=255,
+        description="The Slack workspace (team) id, e.g. T0123ABCD.",
+        json_schema_extra=aws(CHATBOT_SLACK),
     )
     channel_id: str = Field(
-        pattern=r"^[A-Za-z0-9]{1,255}$", description="The Slack channel id, e.g. C0123ABCD."
+        pattern=_slack_id("SlackChannelId"),
+        max_length=255,
+        description="The Slack channel id, e.g. C0123ABCD.",
+        json_schema_extra=aws(CHATBOT_SLACK),
     )
 
 
@@ -60,14 +83,22 @@ class ObservabilityConfig(Model):
     """`<project>:observability`: who is told, and when."""
 
     alert_emails: list[str] = Field(
-        default_factory=list, description="Addresses subscribed to the alerts topic."
+        default_factory=list,
+        description="Addresses subscribed to the alerts topic (SNS email protocol).",
+        json_schema_extra=aws(SNS_SUBSCRIBE),
     )
     alert_https_endpoint: str | None = Field(
-        None, description="An HTTPS endpoint (an incident tool's webhook) subscribed as well."
+        None,
+        description="An https:// endpoint (an incident tool's webhook) subscribed as well "
+        "(SNS https protocol).",
+        json_schema_extra=aws(SNS_SUBSCRIBE),
     )
     slack: SlackConfig | None = None
     evaluation_periods: int = Field(
-        ge=1, le=288, description="5-minute periods an alarm's condition must hold."
+        ge=1,
+        le=MAX_EVALUATION_SECONDS // ALARM_PERIOD_SECONDS,
+        description="5-minute periods an alarm's condition must hold; one day (288) at most.",
+        json_schema_extra=aws(PUT_METRIC_ALARM),
     )
     thresholds: ThresholdsConfig
     query_results_expire_days: int = Field(

@@ -12,7 +12,8 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from components.config.base import Model
+from components.config.base import Model, aws
+from components.config.edge import service_shape
 
 DeployStyle = Literal["rolling", "blueGreen"]
 
@@ -28,7 +29,25 @@ PREDEFINED_TRAFFIC = {
     ("canary", 10, 5): "CodeDeployDefault.ECSCanary10Percent5Minutes",
     ("canary", 10, 15): "CodeDeployDefault.ECSCanary10Percent15Minutes",
 }
-BUILD_COMPUTE_TYPES = ("BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE")
+# CodeBuild's on-demand EC2 sizes: both environments the builds use (ARM_CONTAINER for arm64,
+# LINUX_CONTAINER for x86_64) take every BUILD_GENERAL1_* size of botocore's ComputeType enum
+# ("Build environment compute modes and types", table "About environment types"); the Lambda
+# and fleet types (BUILD_LAMBDA_*, ATTRIBUTE_BASED_COMPUTE, ...) are other environments.
+CODEBUILD_COMPUTE = (
+    "https://docs.aws.amazon.com/codebuild/latest/userguide/build-env-ref-compute-types.html"
+)
+ECR_LIFECYCLE = (
+    "https://docs.aws.amazon.com/AmazonECR/latest/userguide/lifecycle_policy_parameters.html"
+)
+CODEDEPLOY_TERMINATION = "https://docs.aws.amazon.com/codedeploy/latest/APIReference/API_BlueInstanceTerminationOption.html"
+ALB_LISTENERS = "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-listeners.html"
+CONNECTIONS = "https://docs.aws.amazon.com/dtconsole/latest/userguide/connections.html"
+
+
+def build_compute_types() -> list[str]:
+    """The on-demand EC2 compute types of botocore's codebuild ComputeType enum."""
+    enum = service_shape("codebuild", "ComputeType")["enum"]
+    return [kind for kind in enum if kind.startswith("BUILD_GENERAL1_")]
 
 
 class SourceConfig(Model):
@@ -39,6 +58,7 @@ class SourceConfig(Model):
     connection_arn: str | None = Field(
         None,
         pattern=CONNECTION_ARN,
+        json_schema_extra=aws(CONNECTIONS),
         description="An existing CodeStar connection; none: the layer creates one, which an "
         "administrator completes once in the console (see the README).",
     )
@@ -100,13 +120,18 @@ class BlueGreenConfig(Model):
         ge=1,
         le=65535,
         description="The first blue/green service's test listener; the next ones take the "
-        "ports after it.",
+        "ports after it. Not 80 or 443 (the load balancer's own listeners)",
+        json_schema_extra=aws(ALB_LISTENERS),
     )
     test_cidrs: list[str] = Field(
         default_factory=list, description="Addresses admitted to the test listeners."
     )
     termination_wait_minutes: int = Field(
-        5, ge=0, le=2880, description="Minutes the old tasks keep running after the switch."
+        5,
+        ge=0,
+        le=2880,
+        description="Minutes the old tasks keep running after the switch.",
+        json_schema_extra=aws(CODEDEPLOY_TERMINATION, "minutes"),
     )
     rollback_5xx_count: int = Field(
         10,
@@ -141,18 +166,41 @@ class PipelineConfig(Model):
         "services without a load balancer always deploy rolling."
     )
     approval: bool = Field(description="A manual approval before the deploy stage.")
-    keep_images: int = Field(ge=1, le=1000, description="Tagged images each repository keeps.")
-    untagged_expire_days: int = Field(
-        ge=1, le=3650, description="Days before an untagged image is deleted."
+    keep_images: int = Field(
+        ge=1,
+        le=1000,
+        description="Tagged images each repository keeps (a lifecycle countNumber, 1 or more).",
+        json_schema_extra=aws(ECR_LIFECYCLE),
     )
-    build_compute_type: str = Field("BUILD_GENERAL1_SMALL", description="CodeBuild's size.")
-    build_timeout_minutes: int = Field(30, ge=5, le=2160)
+    untagged_expire_days: int = Field(
+        ge=1,
+        le=3650,
+        description="Days before an untagged image is deleted (sinceImagePushed, 1 or more).",
+        json_schema_extra=aws(ECR_LIFECYCLE, "days"),
+    )
+    build_compute_type: str = Field(
+        "BUILD_GENERAL1_SMALL",
+        description="CodeBuild's size: a BUILD_GENERAL1_* type (ARM and x86 Linux take all five)",
+        json_schema_extra=aws(CODEBUILD_COMPUTE),
+    )
+    build_timeout_minutes: int = Field(
+        30,
+        ge=5,
+        le=2160,
+        json_schema_extra=aws(
+            "https://docs.aws.amazon.com/codebuild/latest/APIReference/API_CreateProject.html",
+            "minutes",
+        ),
+    )
     traffic: TrafficConfig = Field(default_factory=lambda: TrafficConfig(type="canary"))
     blue_green: BlueGreenConfig = Field(default_factory=BlueGreenConfig)
 
     @field_validator("build_compute_type")
     @classmethod
     def _check_compute_type(cls, kind: str) -> str:
-        if kind not in BUILD_COMPUTE_TYPES:
-            raise ValueError(f"expected one of {', '.join(BUILD_COMPUTE_TYPES)}, got {kind!r}")
+        allowed = build_compute_types()
+        if kind not in allowed:
+            raise ValueError(
+                f"CodeBuild's ARM and Linux containers take {', '.join(allowed)}, got {kind!r}"
+            )
         return kind
