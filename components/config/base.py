@@ -58,6 +58,15 @@ def aws(source: str, unit: str | None = None) -> JsonDict:
     return extra
 
 
+def platform(reason: str, unit: str | None = None) -> JsonDict:
+    """A field's `json_schema_extra` for a key no AWS value stands behind (a tier choice, a
+    name in this program), with the reason, shown in the config reference."""
+    extra: JsonDict = {"platform": reason}
+    if unit:
+        extra["unit"] = unit
+    return extra
+
+
 def _check_time_zone(name: str) -> str:
     if name not in zoneinfo.available_timezones():
         raise ValueError(f"expected an IANA time zone such as Asia/Tokyo, got {name!r}")

@@ -119,6 +119,8 @@ def rule(field: FieldInfo) -> str:
         parts.append(f"in {extra['unit']}")
     if extra.get("source"):
         parts.append(f"[AWS]({extra['source']})")
+    if extra.get("platform"):
+        parts.append(f"no AWS constraint: {extra['platform']}")
     return "; ".join(p for p in parts if p).replace("|", "\\|")
 
 
