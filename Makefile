@@ -1,6 +1,8 @@
 # Everything runs from a virtualenv in ./venv (the same one `pulumi` uses, see Pulumi.yaml),
 # made on first use from uv.lock: exactly the locked versions, the dev group included. uv comes
-# from PyPI at the version the lock pins for it.
+# from PyPI at the version the lock pins for it. Everything is compiled to bytecode on install, so
+# no process (the plan, each policy pack, each test worker) compiles pulumi_aws's modules again,
+# even where PYTHONDONTWRITEBYTECODE keeps Python from caching them.
 PYTHON ?= python3
 VENV := venv
 PY := $(VENV)/bin/python
@@ -15,7 +17,7 @@ ARGS ?=
 $(VENV)/.installed: pyproject.toml uv.lock
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet uv==$(UV_VERSION)
-	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --locked --quiet
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --locked --quiet --compile-bytecode
 	touch $@
 
 plan: $(VENV)/.installed  ## What `pulumi preview` would create for STACK, offline

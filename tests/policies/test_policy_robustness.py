@@ -6,9 +6,10 @@ one variant per node of its inputs, the node replaced by junk (null, a map where
 list where a map was, numbers, text that nearly means something, nested junk, and secret and
 unknown values as the analyzer protocol encodes them), a junk entry added to a map, or an
 element of a list repeated; JSON documents such as IAM policies are edited inside. The variants
-go to each pack over gRPC, each through Analyze and all of them within the stack through
-AnalyzeStack. An exception in a policy fails the whole call, and so the test; a "can't run"
-diagnostic is only allowed where an unknown value was read (half the examples hold none).
+go over gRPC, each through Analyze and all of them within the stack through AnalyzeStack, to
+each pack with a policy that checks or sees that type (the others would only decode them). An
+exception in a policy fails the whole call, and so the test; a "can't run" diagnostic is only
+allowed where an unknown value was read (half the examples hold none).
 
 Each pack is started once for the module. Examples are derandomized, so a run is the same every
 time; ``POLICY_FUZZ_EXAMPLES`` (default 5) sets how many per type.
@@ -189,6 +190,21 @@ def all_policies() -> list:
     return [p for pack in PACKS for p in importlib.import_module(f"{pack}_policies").POLICIES]
 
 
+def watching(resource_type: str) -> dict[str, tuple[bool, bool]]:
+    """Per pack: whether one of its resource policies checks ``resource_type``, and whether one
+    of its stack policies sees it. A pack that does neither only decodes such a request."""
+    found = {}
+    for pack in PACKS:
+        policies = importlib.import_module(f"{pack}_policies").POLICIES
+        resource = [p for p in policies if not hasattr(p, "reads")]
+        stack = [p for p in policies if hasattr(p, "reads")]
+        found[pack] = (
+            any(p.types is None or resource_type in p.types for p in resource),
+            any(resource_type in (*p.types, *p.reads) for p in stack),
+        )
+    return found
+
+
 def checked_types() -> list[str]:
     """Every type a policy checks or reads. The tagging pack's list of every taggable type is
     left to the others, most of which are taggable."""
@@ -289,19 +305,21 @@ def test_no_policy_raises_on_junk_inputs(stack, packs, resource_type, data) -> N
     requests = [_analyze_request(record, by_urn) for record in records]
     stack_resources = [*stack.background.values(), *(_stack_resource(r, by_urn) for r in records)]
     unknown = [holds_unknown(p) or holds_unknown(provider_inputs) for p in props]
+    watched = watching(resource_type)
 
-    def analyze(pack: PolicyPackProcess) -> list[str]:
+    def analyze(name: str) -> list[str]:
+        pack, (checks, sees) = packs[name], watched[name]
         found = []
-        for may, response in zip(unknown, pack.analyze_all(requests), strict=True):
-            found += [] if may else [d.message for d in response.diagnostics]
-        if not any(unknown):
-            found += [d.message for d in pack.analyze_stack(stack_resources).diagnostics]
-        else:
-            pack.analyze_stack(stack_resources)
+        if checks:
+            for may, response in zip(unknown, pack.analyze_all(requests), strict=True):
+                found += [] if may else [d.message for d in response.diagnostics]
+        if sees:
+            diagnostics = pack.analyze_stack(stack_resources).diagnostics
+            found += [] if any(unknown) else [d.message for d in diagnostics]
         return [message for message in found if message.startswith("can't run")]
 
     with ThreadPoolExecutor(len(packs)) as pool:
-        cannot_run = [m for found in pool.map(analyze, packs.values()) for m in found]
+        cannot_run = [m for found in pool.map(analyze, packs) for m in found]
     assert cannot_run == []
 
 
