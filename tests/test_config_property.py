@@ -6,7 +6,7 @@ import copy
 import json
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from components import config as stack_config
@@ -63,6 +63,7 @@ def _assert_one_line_naming_the_file(error: stack_config.ConfigError) -> None:
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(path=st.sampled_from(PATHS), value=WRONG_VALUES)
+@example(path=("webplatform:functions",), value={"\n": 0})  # a key with a newline
 def test_a_wrong_value_anywhere_is_accepted_or_one_line(path: tuple[Any, ...], value: Any) -> None:
     stack = copy.deepcopy(STACK)
     _at(stack, path[:-1])[path[-1]] = value

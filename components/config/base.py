@@ -16,7 +16,12 @@ class ConfigError(pulumi.RunError):
     """A stack file says something the program cannot use. The message is one line."""
 
     def __init__(self, stack_file: str, key: str, problem: str) -> None:
-        super().__init__(f"{stack_file}: {key}: {problem}")
+        super().__init__(_printable(f"{stack_file}: {key}: {problem}"))
+
+
+def _printable(text: str) -> str:
+    """``text`` with control characters (a newline in a key, say) written as escapes."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _takes_bool(annotation: Any) -> bool:
