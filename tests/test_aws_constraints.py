@@ -44,15 +44,9 @@ RULES = [
     ),
     pytest.param(
         {"functions": {"hello": {**FUNCTION, "runtime": "python3.12"}}},
-        {"functions": {"hello": {**FUNCTION, "runtime": "python3.9"}}},
-        "functions.hello: runtime 'python3.9' is no Lambda runtime; one of",
+        {"functions": {"hello": {**FUNCTION, "runtime": "python3.8"}}},
+        "functions.hello: runtime 'python3.8' is no Lambda runtime; one of",
         id="lambda-runtime-gone",
-    ),
-    pytest.param(
-        {"functions": {"hello": {**FUNCTION, "runtime": "nodejs22.x"}}},
-        {"functions": {"hello": {**FUNCTION, "runtime": "nodejs20.x"}}},
-        "functions.hello: runtime nodejs20.x is deprecated since 2026-04-30",
-        id="lambda-runtime-deprecated",
     ),
     pytest.param(
         {"functions": {"hello": {**FUNCTION, "environment": {"AWS_REGION_NAME": "x"}}}},
@@ -308,10 +302,14 @@ def test_the_runtimes_are_botocores_and_the_dates_are_fresh() -> None:
     )
 
 
-def test_a_runtime_is_refused_from_its_deprecation_date() -> None:
-    day = aws_data.LAMBDA_RUNTIMES["python3.13"]
-    assert aws_data.check_runtime("python3.13", day - datetime.timedelta(days=1)) is None
-    assert "deprecated since" in str(aws_data.check_runtime("python3.13", day))
+def test_a_runtime_is_refused_from_the_day_lambda_blocks_creating_functions_on_it() -> None:
+    deprecated, blocked = aws_data.LAMBDA_RUNTIMES["nodejs20.x"]
+    assert aws_data.check_runtime("nodejs20.x", deprecated) is None
+    assert aws_data.check_runtime("nodejs20.x", blocked - datetime.timedelta(days=1)) is None
+    assert str(aws_data.check_runtime("nodejs20.x", blocked)).startswith(
+        "runtime nodejs20.x is deprecated since 2026-04-30 and Lambda creates no functions on it "
+        "since 2027-02-01; one of nodejs24.x, nodejs22.x, python3.14"
+    )
 
 
 SECRET = "arn:aws:secretsmanager:ap-northeast-1:222222222222:secret:web/token-AbCdEf"
@@ -379,10 +377,6 @@ UNSOURCED = {
     "protectStatefulResources",
     "tables",
     "appSettings",
-    "services",
-    "functions",
-    "functionReservedConcurrency",
-    "jobs",
     "network.subnetPrefixLength",
     "network.natGateways",
     "network.flowLogTraffic",
@@ -411,51 +405,6 @@ UNSOURCED = {
     "backup.enabled",
     "backup.schedule",
     "backup.vaultLock",
-    "cluster.preferSpot",
-    "services.<name>.image",
-    "services.<name>.architecture",
-    "services.<name>.deploy",
-    "services.<name>.port",
-    "services.<name>.healthCheckPath",
-    "services.<name>.command",
-    "services.<name>.environment",
-    "services.<name>.secrets",
-    "services.<name>.desiredCount",
-    "services.<name>.minCount",
-    "services.<name>.maxCount",
-    "services.<name>.readonlyRootFilesystem",
-    "services.<name>.logDatetimeFormat",
-    "services.<name>.tables",
-    "services.<name>.buckets",
-    "services.<name>.autoscaling.cpuPercent",
-    "services.<name>.autoscaling.memoryPercent",
-    "services.<name>.autoscaling.requestsPerTarget",
-    "functions.<name>.code",
-    "functions.<name>.handler",
-    "functions.<name>.image",
-    "functions.<name>.architecture",
-    "functions.<name>.reservedConcurrency",
-    "functions.<name>.vpc",
-    "functions.<name>.environment",
-    "jobs.<name>.after",
-    "jobs.<name>.timeZone",
-    "jobs.<name>.service",
-    "jobs.<name>.image",
-    "jobs.<name>.architecture",
-    "jobs.<name>.command",
-    "jobs.<name>.timeoutMinutes",
-    "jobs.<name>.overlap",
-    "jobs.<name>.enabled",
-    "jobs.<name>.retries.attempts",
-    "jobs.<name>.retries.intervalSeconds",
-    "jobs.<name>.retries.backoffRate",
-    "jobRetries.attempts",
-    "jobRetries.intervalSeconds",
-    "jobRetries.backoffRate",
-    "opsHost.enabled",
-    "opsHost.rootVolumeGb",
-    "opsHost.sessionPreferences",
-    "operators.principals",
     "edge.domain",
     "edge.hostedZoneId",
     "edge.deletionProtection",

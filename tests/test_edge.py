@@ -380,7 +380,9 @@ def test_routes_send_hosts_and_paths_to_each_web_service(plan_stack) -> None:
 
 
 def test_without_routes_only_the_first_web_service_is_attached(plan_stack) -> None:
-    plan = plan_stack("dev", services={"api": API, "web": WEB})  # api is first in the file
+    # api is first in the file; web, not routed, cannot scale on requests per target.
+    web = {**WEB, "autoscaling": {"cpuPercent": 60}}
+    plan = plan_stack("dev", services={"api": API, "web": web})
     assert [g.name for g in of_type(plan, TARGET_GROUP)] == ["service-api"]
     assert "loadBalancers" not in by_name(plan, ECS_SERVICE, "service-web").inputs
     assert plan.outputs["services"]["web"]["targetGroupArn"] is None

@@ -113,31 +113,43 @@ CHECKED = datetime.date(2026, 12, 2)
 when this is more than `MAX_AGE_DAYS` old, so someone refreshes them."""
 MAX_AGE_DAYS = 180
 
-# Lambda's managed runtimes and their deprecation dates ("Lambda runtimes", Supported runtimes,
-# https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html). From the deprecation
-# date Lambda no longer patches a runtime and soon refuses to create functions on it. The
-# identifiers are botocore's `lambda` Runtime enum (a test checks each is in it); the enum also
-# lists every runtime long gone, hence the dates here.
+# Lambda's managed runtimes: when each is deprecated (Lambda stops patching it) and when Lambda
+# blocks creating functions on it ("Lambda runtimes", Supported and Deprecated runtimes,
+# https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html; the two dates are a
+# runtime's `DeprecationDate` and `FunctionCreateBlockDate`,
+# https://docs.aws.amazon.com/lambda/latest/lambda-core/API_RuntimeReleaseLifecycle.html).
+# Creating is refused from the block date; between the two dates Lambda still creates
+# functions on a runtime it no longer patches. The identifiers are botocore's `lambda` Runtime
+# enum (a test checks each is in it); the enum also lists every runtime long gone.
+# Where each date was read (checked on CHECKED): the deprecation dates agree between the AWS
+# table as endoflife.date/aws-lambda and tflint-ruleset-aws (which cites the AWS page) copy it;
+# AWS moved the block dates of the runtimes deprecated in 2025-2026 to 2027-02-01 (create) and
+# 2027-03-03 (update), as re:Post answers quoting the table say. The AWS page itself could not
+# be read offline: where no block date is known, the deprecation date stands in for it (marked
+# "deprecation"), so a runtime is never accepted past the day Lambda refuses it.
 LAMBDA_RUNTIMES = {
-    "nodejs24.x": datetime.date(2028, 4, 30),
-    "nodejs22.x": datetime.date(2027, 4, 30),
-    "nodejs20.x": datetime.date(2026, 4, 30),
-    "python3.14": datetime.date(2029, 6, 30),
-    "python3.13": datetime.date(2029, 6, 30),
-    "python3.12": datetime.date(2028, 10, 31),
-    "python3.11": datetime.date(2027, 6, 30),
-    "python3.10": datetime.date(2026, 10, 31),
-    "java25": datetime.date(2029, 6, 30),
-    "java21": datetime.date(2029, 6, 30),
-    "java17": datetime.date(2027, 6, 30),
-    "java11": datetime.date(2027, 6, 30),
-    "java8.al2": datetime.date(2027, 6, 30),
-    "dotnet10": datetime.date(2028, 11, 14),
-    "dotnet8": datetime.date(2026, 11, 10),
-    "ruby3.4": datetime.date(2028, 3, 31),
-    "ruby3.3": datetime.date(2027, 3, 31),
-    "provided.al2023": datetime.date(2029, 6, 30),
-    "provided.al2": datetime.date(2026, 7, 31),
+    "nodejs24.x": (datetime.date(2028, 4, 30), datetime.date(2028, 4, 30)),  # deprecation
+    "nodejs22.x": (datetime.date(2027, 4, 30), datetime.date(2027, 4, 30)),  # deprecation
+    "nodejs20.x": (datetime.date(2026, 4, 30), datetime.date(2027, 2, 1)),
+    "nodejs18.x": (datetime.date(2025, 9, 1), datetime.date(2027, 2, 1)),
+    "python3.14": (datetime.date(2029, 6, 30), datetime.date(2029, 6, 30)),  # deprecation
+    "python3.13": (datetime.date(2029, 6, 30), datetime.date(2029, 6, 30)),  # deprecation
+    "python3.12": (datetime.date(2028, 10, 31), datetime.date(2028, 10, 31)),  # deprecation
+    "python3.11": (datetime.date(2027, 6, 30), datetime.date(2027, 6, 30)),  # deprecation
+    "python3.10": (datetime.date(2026, 10, 31), datetime.date(2027, 2, 1)),
+    "python3.9": (datetime.date(2025, 12, 15), datetime.date(2027, 2, 1)),
+    "java25": (datetime.date(2029, 6, 30), datetime.date(2029, 6, 30)),  # deprecation
+    "java21": (datetime.date(2029, 6, 30), datetime.date(2029, 6, 30)),  # deprecation
+    "java17": (datetime.date(2027, 6, 30), datetime.date(2027, 6, 30)),  # deprecation
+    "java11": (datetime.date(2027, 6, 30), datetime.date(2027, 6, 30)),  # deprecation
+    "java8.al2": (datetime.date(2027, 6, 30), datetime.date(2027, 6, 30)),  # deprecation
+    "dotnet10": (datetime.date(2028, 11, 14), datetime.date(2028, 11, 14)),  # deprecation
+    "dotnet8": (datetime.date(2026, 11, 10), datetime.date(2027, 2, 1)),
+    "ruby3.4": (datetime.date(2028, 3, 31), datetime.date(2028, 3, 31)),  # deprecation
+    "ruby3.3": (datetime.date(2027, 3, 31), datetime.date(2027, 3, 31)),  # deprecation
+    "ruby3.2": (datetime.date(2026, 3, 31), datetime.date(2027, 2, 1)),
+    "provided.al2023": (datetime.date(2029, 6, 30), datetime.date(2029, 6, 30)),  # deprecation
+    "provided.al2": (datetime.date(2026, 7, 31), datetime.date(2027, 2, 1)),
 }
 
 # Variables the Lambda runtime sets; a function's configuration may not set them ("Defined
@@ -190,12 +202,16 @@ CACHE_BURSTABLE_SIZES = ("micro", "small", "medium")
 
 def check_runtime(runtime: str, today: datetime.date) -> str | None:
     """None if Lambda creates functions on `runtime` on `today`, else what is wrong."""
-    deprecated = LAMBDA_RUNTIMES.get(runtime)
-    current = ", ".join(r for r, d in LAMBDA_RUNTIMES.items() if d > today)
-    if deprecated is None:
+    dates = LAMBDA_RUNTIMES.get(runtime)
+    current = ", ".join(r for r, (_, blocked) in LAMBDA_RUNTIMES.items() if blocked > today)
+    if dates is None:
         return f"runtime {runtime!r} is no Lambda runtime; one of {current}"
-    if deprecated <= today:
-        return f"runtime {runtime} is deprecated since {deprecated}; one of {current}"
+    deprecated, blocked = dates
+    if blocked <= today:
+        return (
+            f"runtime {runtime} is deprecated since {deprecated} and Lambda creates no "
+            f"functions on it since {blocked}; one of {current}"
+        )
     return None
 
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 import datetime
 import difflib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from components.config.aws_data import LAMBDA_RESERVED_VARIABLES, check_runtime
-from components.config.base import Model, TimeZone, aws
+from components.config.base import Model, TimeZone, aws, platform
 from components.config.edge import service_shape
 from components.config.schedule import check_schedule
 
@@ -41,9 +41,48 @@ FARGATE_SIZES = (
 LAMBDA_QUOTAS = "https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html"
 SCHEDULER_RETRY = "https://docs.aws.amazon.com/scheduler/latest/APIReference/API_RetryPolicy.html"
 ECS_HEALTH_CHECK = "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_HealthCheck.html"
+ECS_API = "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/"
+ECS_GUIDE = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/"
+ECS_CONTAINER = ECS_API + "API_ContainerDefinition.html"
+ECS_PLATFORM = ECS_API + "API_RuntimePlatform.html"
+ECS_SECRETS = ECS_GUIDE + "specifying-sensitive-data.html"
+ECS_AWSLOGS = ECS_GUIDE + "using_awslogs.html"
+TARGET_TRACKING = (
+    "https://docs.aws.amazon.com/autoscaling/application/APIReference/"
+    "API_TargetTrackingScalingPolicyConfiguration.html"
+)
+LAMBDA_GUIDE = "https://docs.aws.amazon.com/lambda/latest/dg/"
+LAMBDA_CREATE = "https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html"
+STATES_RETRY = "https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html"
+SCHEDULER_CREATE = (
+    "https://docs.aws.amazon.com/scheduler/latest/APIReference/API_CreateSchedule.html"
+)
+
+# The strftime tokens the awslogs driver turns into its multi-line start pattern; any other
+# token silently becomes nothing, so no line would start an event as intended (moby's
+# daemon/logger/awslogs `strftimeToRegex`, the driver ECS runs: "Using the awslogs log driver",
+# https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_awslogs.html).
+AWSLOGS_DATETIME_TOKENS = frozenset("aAwdbBmYyHIpMSfzZjL")
+# Lambda's limit on a function's environment variables, names and values together ("Lambda
+# quotas", https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
+LAMBDA_ENVIRONMENT_BYTES = 4096
+# Lambda's limit on a .zip package, unzipped ("Lambda quotas").
+LAMBDA_UNZIPPED_BYTES = 250 * 1024 * 1024
+# Runtimes whose handler is `<file>.<function>` ("Define Lambda function handler in Python",
+# Node.js, Ruby: https://docs.aws.amazon.com/lambda/latest/dg/python-handler.html).
+FILE_DOT_FUNCTION_RUNTIMES = ("python", "nodejs", "ruby")
+SSM_NAME_MAX = 1011
+# IAM user and role names ("IAM object quotas",
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html; botocore's iam
+# roleNameType and userNameType).
+IAM_NAME_MAX = 64
+IAM_QUOTAS = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html"
 
 
 def _check_image(image: str) -> str:
+    # ECS takes image references of up to 255 characters (ContainerDefinition `image`).
+    if len(image) > 255:
+        raise ValueError(f"an image reference takes 255 characters at most, got {len(image)}")
     if not re.fullmatch(r"[a-z0-9][a-z0-9._/:-]*(:[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})", image):
         raise ValueError(f"expected an image with a tag or digest, got {image!r}")
     if image.endswith(":latest"):
@@ -56,6 +95,40 @@ def _check_env_names(values: dict[str, str]) -> dict[str, str]:
         if not re.fullmatch(ENV_NAME, name):
             raise ValueError(f"{name!r} is not an UPPER_CASE variable name")
     return values
+
+
+def ssm_name_problem(name: str) -> str | None:
+    """What Parameter Store refuses in a parameter name, or None ("Requirements and constraints
+    for parameter names", PutParameter's naming constraints:
+    https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_PutParameter.html)."""
+    if not re.fullmatch(r"(/[a-zA-Z0-9_.-]+)+", name):
+        return f"{name!r}: a parameter name is /-separated parts of a-z A-Z 0-9 _ . -"
+    if name.split("/")[1].lower().startswith(("aws", "ssm")):
+        return f"{name!r}: a parameter name may not begin with aws or ssm (reserved for AWS)"
+    if len(name) > SSM_NAME_MAX:
+        return f"{name!r}: a parameter name takes {SSM_NAME_MAX} characters at most"
+    return None
+
+
+def secret_arn_problem(arn: str) -> str | None:
+    """What keeps the execution role from reading the Secrets Manager secret `arn` (as ECS's
+    `valueFrom` takes it, optionally with `:json-key:version-stage:version-id`), or None.
+
+    The role's policy names the secret's ARN, and IAM matches it against the full ARN, which
+    ends in the hyphen and 6 characters Secrets Manager adds to the name: a partial ARN names
+    a secret IAM never matches."""
+    parts = arn.split(":")
+    if len(parts) not in (7, 10) or parts[5] != "secret" or not re.fullmatch(r"\d{12}", parts[4]):
+        return (
+            "expected arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 characters>"
+            "[:<json-key>:<version-stage>:<version-id>]"
+        )
+    if not re.fullmatch(r"[\w/+=.@-]+-[A-Za-z0-9]{6}", parts[6]):
+        return (
+            f"{parts[6]!r} lacks the -<6 characters> Secrets Manager adds to a secret's name; "
+            "give the full ARN (the execution role's policy must name it)"
+        )
+    return None
 
 
 def _check_image_or_tag(image: str) -> str:
@@ -98,7 +171,11 @@ def check_fargate_size(cpu: int, memory: int) -> None:
 class ClusterConfig(Model):
     """`<project>:cluster`."""
 
-    prefer_spot: bool = Field(description="Run tasks on FARGATE_SPOT first (cheaper, preemptible).")
+    prefer_spot: bool = Field(
+        description="Run x86_64 tasks on FARGATE_SPOT (cheaper, preemptible); arm64 tasks stay on "
+        "FARGATE, which Fargate Spot does not take",
+        json_schema_extra=aws(ECS_GUIDE + "fargate-capacity-providers.html"),
+    )
 
 
 class HealthCheckConfig(Model):
@@ -129,9 +206,23 @@ class HealthCheckConfig(Model):
 
 
 class AutoscalingConfig(Model):
-    cpu_percent: int | None = Field(60, ge=10, le=95)
-    memory_percent: int | None = Field(None, ge=10, le=95)
-    requests_per_target: int | None = Field(None, ge=1)
+    """Target tracking on ECSServiceAverageCPUUtilization, ...MemoryUtilization and
+    ALBRequestCountPerTarget."""
+
+    cpu_percent: int | None = Field(
+        60, ge=10, le=95, description="Average CPU to hold", json_schema_extra=aws(TARGET_TRACKING)
+    )
+    memory_percent: int | None = Field(
+        None, ge=10, le=95, description="Average memory to hold",
+        json_schema_extra=aws(TARGET_TRACKING),
+    )  # fmt: skip
+    requests_per_target: int | None = Field(
+        None,
+        ge=1,
+        description="Requests per task per minute to hold; a service the load balancer routes "
+        "to (the metric is its target group's)",
+        json_schema_extra=aws(TARGET_TRACKING),
+    )
 
 
 class ServiceConfig(Model):
@@ -139,13 +230,18 @@ class ServiceConfig(Model):
 
     image: ImageOrTag = Field(
         description="A tag of the pipeline's repository of the service (the commit id the "
-        "pipeline built), or a full image URI with a tag or digest."
+        "pipeline built), or a full image URI with a tag or digest (255 characters at most)",
+        json_schema_extra=aws(ECS_CONTAINER),
     )
     architecture: Literal["arm64", "x86_64"] = Field(
-        "arm64", description="The platform the image is built for (arm64: Graviton)."
+        "arm64",
+        description="The platform the image is built for (arm64: Graviton)",
+        json_schema_extra=aws(ECS_PLATFORM),
     )
     deploy: Literal["rolling", "blueGreen"] | None = Field(
-        None, description="Overrides pipeline.deploy for this service."
+        None,
+        description="Overrides pipeline.deploy for this service (ECS or CODE_DEPLOY controller)",
+        json_schema_extra=aws(ECS_API + "API_DeploymentController.html"),
     )
     cpu: int = Field(
         512, description="A Fargate size", json_schema_extra=aws(FARGATE_SIZES, CPU_UNITS)
@@ -153,35 +249,96 @@ class ServiceConfig(Model):
     memory: int = Field(
         1024, description="One that goes with cpu", json_schema_extra=aws(FARGATE_SIZES, MIB)
     )
-    port: int | None = Field(None, ge=1, le=65535, description="Set for a web-facing service.")
-    health_check_path: str = Field("/health", pattern=r"^/[\x21-\x7e]*$")
-    command: list[str] | None = None
-    environment: EnvNames = Field(default_factory=dict)
+    port: int | None = Field(
+        None,
+        ge=1,
+        le=65535,
+        description="The container port, set for a web-facing service",
+        json_schema_extra=aws(ECS_API + "API_PortMapping.html"),
+    )
+    health_check_path: str = Field(
+        "/health",
+        max_length=1024,
+        pattern=r"^/[\x21-\x7e]*$",
+        description="The target group's health check path",
+        json_schema_extra=aws(
+            "https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/"
+            "API_CreateTargetGroup.html"
+        ),
+    )
+    command: list[str] | None = Field(
+        None, description="Overrides the image's command", json_schema_extra=aws(ECS_CONTAINER)
+    )
+    environment: EnvNames = Field(
+        default_factory=dict,
+        description="Plain variables; a name ECS also injects as a secret is refused",
+        json_schema_extra=aws(ECS_CONTAINER),
+    )
     secrets: EnvNames = Field(
         default_factory=dict,
-        description="Variable name to an SSM parameter name or a Secrets Manager ARN.",
+        description="Variable name to an SSM parameter name (/...) or a full Secrets Manager "
+        "ARN (with its 6-character suffix) of this stack's region and account, which the "
+        "execution role reads (ssm:GetParameters, secretsmanager:GetSecretValue, kms:Decrypt "
+        "with the stack's secrets key)",
+        json_schema_extra=aws(ECS_SECRETS),
     )
     health_check: HealthCheckConfig | None = None
-    desired_count: int = Field(2, ge=0, le=100)
-    min_count: int = Field(2, ge=0, le=100)
-    max_count: int = Field(6, ge=1, le=100)
-    autoscaling: AutoscalingConfig = Field(default_factory=AutoscalingConfig)
-    readonly_root_filesystem: bool = True
-    log_datetime_format: str | None = None
-    tables: list[str] = Field(
-        default_factory=list, description="DynamoDB tables (short names) it reads and writes."
+    desired_count: int = Field(
+        2,
+        ge=0,
+        le=100,
+        description="Tasks at deploy; up to 100 here (ECS takes 5,000 tasks per service)",
+        json_schema_extra=aws(ECS_GUIDE + "service-quotas.html"),
     )
-    buckets: list[Literal["assets", "log-archive"]] = Field(default_factory=list)
+    min_count: int = Field(
+        2, ge=0, le=100, description="Autoscaling's MinCapacity",
+        json_schema_extra=aws(ECS_GUIDE + "service-quotas.html"),
+    )  # fmt: skip
+    max_count: int = Field(
+        6, ge=1, le=100, description="Autoscaling's MaxCapacity",
+        json_schema_extra=aws(ECS_GUIDE + "service-quotas.html"),
+    )  # fmt: skip
+    autoscaling: AutoscalingConfig = Field(default_factory=AutoscalingConfig)
+    readonly_root_filesystem: bool = Field(True, json_schema_extra=aws(ECS_CONTAINER))
+    log_datetime_format: str | None = Field(
+        None,
+        description="awslogs-datetime-format: a line starting so begins a new event; strftime "
+        "tokens %a %A %w %d %b %B %m %Y %y %H %I %p %M %S %f %z %Z %j %L",
+        json_schema_extra=aws(ECS_AWSLOGS),
+    )
+    tables: list[str] = Field(
+        default_factory=list,
+        description="DynamoDB tables (short names) it reads and writes",
+        json_schema_extra=platform("names tables of this stack's `tables`"),
+    )
+    buckets: list[Literal["assets", "log-archive"]] = Field(
+        default_factory=list, json_schema_extra=platform("names buckets this stack makes")
+    )
 
     @field_validator("secrets")
     @classmethod
     def _check_secrets(cls, secrets: dict[str, str]) -> dict[str, str]:
         for name, source in secrets.items():
-            if not (source.startswith("/") or source.startswith("arn:aws:secretsmanager:")):
-                raise ValueError(
-                    f"{name}: expected an SSM parameter name (/...) or a Secrets Manager ARN"
-                )
+            if source.startswith("/"):
+                problem = ssm_name_problem(source)
+            elif source.startswith("arn:aws:secretsmanager:"):
+                problem = secret_arn_problem(source)
+            else:
+                problem = "expected an SSM parameter name (/...) or a Secrets Manager ARN"
+            if problem:
+                raise ValueError(f"{name}: {problem}")
         return secrets
+
+    @field_validator("log_datetime_format")
+    @classmethod
+    def _check_datetime_format(cls, text: str | None) -> str | None:
+        for token in re.findall(r"%(.)", text or ""):
+            if token not in AWSLOGS_DATETIME_TOKENS:
+                tokens = " ".join("%" + t for t in sorted(AWSLOGS_DATETIME_TOKENS))
+                raise ValueError(
+                    f"%{token} is no token the awslogs driver reads; it takes {tokens}"
+                )
+        return text
 
     @model_validator(mode="after")
     def _consistent(self) -> ServiceConfig:
@@ -199,20 +356,51 @@ class ServiceConfig(Model):
 class FunctionConfig(Model):
     """One entry of `<project>:functions`: a Lambda function."""
 
-    code: str | None = Field(None, description="A directory of this repository, zipped.")
-    handler: str | None = None
+    code: str | None = Field(
+        None,
+        description="A directory of this repository, zipped; 250 MB unzipped at most",
+        json_schema_extra=aws(LAMBDA_GUIDE + "gettingstarted-limits.html"),
+    )
+    handler: str | None = Field(
+        None,
+        max_length=128,
+        pattern=r"^\S+$",
+        description="<file>.<function> for Python, Node.js and Ruby (botocore's Handler shape)",
+        json_schema_extra=aws(LAMBDA_CREATE),
+    )
     runtime: str | None = Field(
         None,
         description="A Lambda runtime before its deprecation date (components/config/aws_data.py)",
         json_schema_extra=aws("https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html"),
     )
-    image: Image | None = None
-    architecture: Literal["arm64", "x86_64"] = "arm64"
+    image: Image | None = Field(
+        None,
+        description="An image of a private ECR repository in the stack's region",
+        json_schema_extra=aws(LAMBDA_GUIDE + "images-create.html"),
+    )
+    architecture: Literal["arm64", "x86_64"] = Field(
+        "arm64", json_schema_extra=aws(LAMBDA_GUIDE + "foundation-arch.html")
+    )
     memory: int = Field(256, ge=128, le=10240, json_schema_extra=aws(LAMBDA_QUOTAS, "MB"))
     timeout: int = Field(30, ge=1, le=900, json_schema_extra=aws(LAMBDA_QUOTAS, "seconds"))
-    reserved_concurrency: int | None = Field(None, ge=0)
-    vpc: bool = Field(False, description="Attach to the app subnets with the app group.")
-    environment: EnvNames = Field(default_factory=dict)
+    reserved_concurrency: int | None = Field(
+        None,
+        ge=0,
+        description="0 stops every invocation; the account keeps 100 unreserved (its quota "
+        "is not known offline)",
+        json_schema_extra=aws(LAMBDA_GUIDE + "configuration-concurrency.html"),
+    )
+    vpc: bool = Field(
+        False,
+        description="Attach to the app subnets with the app group (AWS services then only "
+        "through NAT or endpoints)",
+        json_schema_extra=aws(LAMBDA_GUIDE + "configuration-vpc.html"),
+    )
+    environment: EnvNames = Field(
+        default_factory=dict,
+        description="4 KB at most, names and values; none the runtime sets",
+        json_schema_extra=aws(LAMBDA_GUIDE + "configuration-envvars.html"),
+    )
 
     @field_validator("code")
     @classmethod
@@ -231,6 +419,12 @@ class FunctionConfig(Model):
             problem = check_runtime(self.runtime, datetime.date.today())
             if problem:
                 raise ValueError(problem)
+            if self.runtime.startswith(FILE_DOT_FUNCTION_RUNTIMES) and not re.fullmatch(
+                r"[^.]+(\.[^.]+)*\.[^.]+", self.handler
+            ):
+                raise ValueError(
+                    f"handler {self.handler!r}: a {self.runtime} handler is <file>.<function>"
+                )
         return self
 
     @field_validator("environment")
@@ -239,6 +433,9 @@ class FunctionConfig(Model):
         for name in variables:
             if name in LAMBDA_RESERVED_VARIABLES:
                 raise ValueError(f"{name} is set by the Lambda runtime; a function may not set it")
+        size = sum(len(k.encode()) + len(v.encode()) for k, v in variables.items())
+        if size > LAMBDA_ENVIRONMENT_BYTES:
+            raise ValueError(f"Lambda takes 4 KB of variables at most, got {size} bytes")
         return variables
 
 
@@ -246,9 +443,28 @@ class RetryConfig(Model):
     """How a workflow retries a job that failed: `attempts` more runs, the first after
     `intervalSeconds`, each next wait `backoffRate` times longer."""
 
-    attempts: int = Field(ge=0, le=10, description="Runs after the first; 0: no retry.")
-    interval_seconds: int = Field(60, ge=1, le=3600, description="Wait before the first retry.")
-    backoff_rate: float = Field(2.0, ge=1.0, le=10.0, description="Each next wait, times this.")
+    attempts: int = Field(
+        ge=0,
+        le=10,
+        description="A retrier's MaxAttempts: runs after the first, 0: no retry (10 here; "
+        "Step Functions takes up to 99999999)",
+        json_schema_extra=aws(STATES_RETRY),
+    )
+    interval_seconds: int = Field(
+        60,
+        ge=1,
+        le=3600,
+        description="IntervalSeconds: wait before the first retry (an hour here; Step "
+        "Functions takes up to 99999999)",
+        json_schema_extra=aws(STATES_RETRY, "seconds"),
+    )
+    backoff_rate: float = Field(
+        2.0,
+        ge=1.0,
+        le=10.0,
+        description="BackoffRate: each next wait, times this (1.0 or more)",
+        json_schema_extra=aws(STATES_RETRY),
+    )
 
 
 # What only a job that carries a schedule (a graph's root) may say.
@@ -270,14 +486,26 @@ class JobConfig(Model):
         ),
     )
     after: list[str] = Field(
-        default_factory=list, description="Run when these jobs succeeded (instead of a schedule)."
+        default_factory=list,
+        description="Run when these jobs succeeded (instead of a schedule)",
+        json_schema_extra=platform("names jobs of this stack; the workflow orders them"),
     )
-    time_zone: TimeZone = "Asia/Tokyo"
-    service: str | None = Field(None, description="Run this service's task with `command`.")
+    time_zone: TimeZone = Field(
+        "Asia/Tokyo",
+        description="ScheduleExpressionTimezone: an IANA time zone",
+        json_schema_extra=aws(SCHEDULER_CREATE),
+    )
+    service: str | None = Field(
+        None,
+        description="Run this service's task with `command`",
+        json_schema_extra=platform("names a service of this stack"),
+    )
     image: ImageOrTag | None = Field(
-        None, description="A tag of the pipeline's repository of the job, or a full image URI."
+        None,
+        description="A tag of the pipeline's repository of the job, or a full image URI",
+        json_schema_extra=aws(ECS_CONTAINER),
     )
-    architecture: Literal["arm64", "x86_64"] = "arm64"
+    architecture: Literal["arm64", "x86_64"] = Field("arm64", json_schema_extra=aws(ECS_PLATFORM))
     cpu: int = Field(
         256,
         description="A Fargate size (a job with its own image)",
@@ -286,11 +514,25 @@ class JobConfig(Model):
     memory: int = Field(
         512, description="One that goes with cpu", json_schema_extra=aws(FARGATE_SIZES, MIB)
     )
-    command: list[str] | None = None
+    command: list[str] | None = Field(
+        None,
+        description="The container's command (an override of a service's task)",
+        json_schema_extra=aws(ECS_API + "API_ContainerOverride.html"),
+    )
     retries: RetryConfig = Field(description="Retries of a failed run (tier default: jobRetries).")
-    timeout_minutes: int = Field(60, ge=1, le=1440, description="A run longer than this fails.")
+    timeout_minutes: int = Field(
+        60,
+        ge=1,
+        le=1440,
+        description="The run's TimeoutSeconds: a run longer than this fails (a day here)",
+        json_schema_extra=aws(
+            "https://docs.aws.amazon.com/step-functions/latest/dg/state-task.html", "minutes"
+        ),
+    )
     overlap: Literal["skip", "allow"] = Field(
-        "skip", description="A start while the previous run still goes: skip it, or allow it."
+        "skip",
+        description="A start while the previous run still goes: skip it, or allow it",
+        json_schema_extra=platform("the workflow checks its own running executions"),
     )
     start_retries: int = Field(
         2,
@@ -302,7 +544,10 @@ class JobConfig(Model):
     max_event_age_seconds: int = Field(
         3600, ge=60, le=86400, json_schema_extra=aws(SCHEDULER_RETRY, "seconds")
     )
-    enabled: bool = True
+    enabled: bool = Field(
+        True, description="The schedule's State, ENABLED or DISABLED",
+        json_schema_extra=aws(SCHEDULER_CREATE),
+    )  # fmt: skip
 
     @field_validator("schedule")
     @classmethod
@@ -445,18 +690,31 @@ EC2_INSTANCE_TYPES = "https://docs.aws.amazon.com/ec2/latest/instancetypes/insta
 class OpsHostConfig(Model):
     """`<project>:opsHost`: the operation host reached through Session Manager."""
 
-    enabled: bool
+    enabled: bool = Field(json_schema_extra=platform("whether the stack has the host"))
     instance_type: str = Field(
         "t4g.micro",
         description="An EC2 type of botocore's InstanceType enum (Graviton: the arm64 image)",
         json_schema_extra=aws(EC2_INSTANCE_TYPES),
     )
-    root_volume_gb: int = Field(20, ge=8, le=200)
+    root_volume_gb: int = Field(
+        20,
+        ge=8,
+        le=200,
+        description="gp3: no smaller than the Amazon Linux 2023 image's 8 GiB snapshot (gp3 "
+        "takes up to 16 TiB; 200 GiB here)",
+        json_schema_extra=aws(
+            "https://docs.aws.amazon.com/ebs/latest/userguide/general-purpose.html", "GiB"
+        ),
+    )
     session_preferences: bool = Field(
         True,
         description="Own the account-and-region Session Manager preferences "
-        "(SSM-SessionManagerRunShell): encrypted, logged sessions. Turn off where another "
-        "stack in the same account and region owns them.",
+        "(SSM-SessionManagerRunShell, one per account and region): encrypted, logged "
+        "sessions. Turn off where another stack in the same account and region owns them",
+        json_schema_extra=aws(
+            "https://docs.aws.amazon.com/systems-manager/latest/userguide/"
+            "getting-started-create-preferences-cli.html"
+        ),
     )
 
     @field_validator("instance_type")
@@ -478,13 +736,41 @@ class OperatorsConfig(Model):
 
     principals: list[str] = Field(
         default_factory=list,
-        description="IAM user or role ARNs; empty: this account, as its IAM policies allow.",
+        description="IAM user or role ARNs (arn:<partition>:iam::<account>:user|role/<path><name>, "
+        "names of 64 characters at most); empty: this account, as its IAM policies allow",
+        json_schema_extra=aws(
+            "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html"
+        ),
     )
 
     @field_validator("principals")
     @classmethod
     def _check_principals(cls, principals: list[str]) -> list[str]:
         for arn in principals:
-            if not re.fullmatch(r"arn:aws[a-z-]*:iam::\d{12}:(user|role)/[\w+=,.@/-]+", arn):
+            match = re.fullmatch(r"arn:aws[a-z-]*:iam::\d{12}:(user|role)/(.*/)?([\w+=,.@-]+)", arn)
+            if not match:
                 raise ValueError(f"{arn!r} is not an IAM user or role ARN")
+            if len(match[3]) > IAM_NAME_MAX:
+                raise ValueError(f"{arn!r}: an IAM {match[1]} name takes 64 characters at most")
         return principals
+
+
+def entry_role_names(
+    prefix: str,
+    services: Mapping[str, ServiceConfig],
+    functions: Mapping[str, FunctionConfig],
+    jobs: Mapping[str, JobConfig],
+) -> Iterator[tuple[str, str]]:
+    """(key, name) of the longest IAM role name each entry becomes, as components/compute names
+    them: a service's task roles `<prefix>-<name>-exec|task`, a function's `<prefix>-<name>-lambda`,
+    a scheduled job's scheduler role `<prefix>-<name>-jobs-schedule` and a job with its own image
+    its task's `<prefix>-job-<name>-exec`."""
+    for name in services:
+        yield f"services.{name}", f"{prefix}-{name}-exec"
+    for name in functions:
+        yield f"functions.{name}", f"{prefix}-{name}-lambda"
+    for name, job in jobs.items():
+        if job.schedule is not None:
+            yield f"jobs.{name}", f"{prefix}-{name}-jobs-schedule"
+        elif job.image is not None:
+            yield f"jobs.{name}", f"{prefix}-job-{name}-exec"

@@ -24,6 +24,10 @@ from pydantic.fields import FieldInfo
 from components.config.aws_data import check_endpoint_service, check_region
 from components.config.base import ConfigError, Model, aws
 from components.config.compute import (
+    IAM_NAME_MAX,
+    IAM_QUOTAS,
+    LAMBDA_GUIDE,
+    LAMBDA_UNZIPPED_BYTES,
     ClusterConfig,
     FunctionConfig,
     JobConfig,
@@ -32,6 +36,7 @@ from components.config.compute import (
     RetryConfig,
     ServiceConfig,
     check_job_graph,
+    entry_role_names,
 )
 from components.config.data import (
     SHARED_SECRET_NAMES,
@@ -105,15 +110,31 @@ class StackConfig(Model):
         {}, description="Secret settings per service, stored as SSM SecureString parameters."
     )
     cluster: ClusterConfig
-    services: dict[str, ServiceConfig] = Field(default_factory=dict)
-    functions: dict[str, FunctionConfig] = Field(default_factory=dict)
+    services: dict[str, ServiceConfig] = Field(
+        default_factory=dict,
+        description=f"ECS services by a lowercase name such as web (2-30 characters); with the "
+        f"prefix its IAM role names take {IAM_NAME_MAX} characters at most",
+        json_schema_extra=aws(IAM_QUOTAS),
+    )
+    functions: dict[str, FunctionConfig] = Field(
+        default_factory=dict,
+        description=f"Lambda functions by a lowercase name (2-30 characters); with the prefix "
+        f"its IAM role name takes {IAM_NAME_MAX} characters at most",
+        json_schema_extra=aws(IAM_QUOTAS),
+    )
     function_reserved_concurrency: int | None = Field(
         None,
         ge=1,
         description="Reserved concurrency of a function that names none (caps it, and keeps it "
-        "from being starved by the account's other functions).",
+        "from being starved by the account's other functions); the account keeps 100 unreserved",
+        json_schema_extra=aws(LAMBDA_GUIDE + "configuration-concurrency.html"),
     )
-    jobs: dict[str, JobConfig] = Field(default_factory=dict)
+    jobs: dict[str, JobConfig] = Field(
+        default_factory=dict,
+        description=f"Jobs by a lowercase name (2-30 characters); with the prefix a job's IAM "
+        f"role names take {IAM_NAME_MAX} characters at most",
+        json_schema_extra=aws(IAM_QUOTAS),
+    )
     job_retries: RetryConfig = Field(description="A job's retries when it names none.")
     ops_host: OpsHostConfig
     operators: OperatorsConfig = Field(default_factory=OperatorsConfig)
@@ -299,6 +320,7 @@ def load(
         *_check_zones(config),
         *_check_network(config),
         *_check_references(config),
+        *_check_compute(config),
         *_check_edge(config, f"{ns}edge" in secret_keys),
         *_check_pipeline(config),
     ]
@@ -480,6 +502,45 @@ def _check_references(config: StackConfig) -> Iterator[Mistake]:
     for owner in config.app_settings:
         if owner not in config.services and owner not in config.functions:
             yield f"appSettings.{owner}", f"no service or function named {owner!r}"
+
+
+def _check_compute(config: StackConfig) -> Iterator[Mistake]:
+    """What AWS refuses, or what cannot work, once the prefix, region and routes are known."""
+    for key, role in entry_role_names(
+        config.name_prefix, config.services, config.functions, config.jobs
+    ):
+        if len(role) > IAM_NAME_MAX:
+            yield (
+                key,
+                f"its IAM role {role} would be {len(role)} characters; IAM takes "
+                f"{IAM_NAME_MAX}: shorten the name",
+            )
+    routed = config.routed_services
+    for name, service in config.services.items():
+        if service.autoscaling.requests_per_target and name not in routed:
+            # ALBRequestCountPerTarget needs the target group's resource label; a service the
+            # load balancer does not route to has none, and the policy would be left out.
+            yield (
+                f"services.{name}.autoscaling.requestsPerTarget",
+                "ALBRequestCountPerTarget scales a service the load balancer routes to; add an "
+                "edge route to it",
+            )
+    ecr = re.compile(rf"\d{{12}}\.dkr\.ecr\.{re.escape(config.region)}\.amazonaws\.com/.+")
+    for name, function in config.functions.items():
+        if function.image is not None and not ecr.fullmatch(function.image):
+            # https://docs.aws.amazon.com/lambda/latest/dg/images-create.html
+            yield (
+                f"functions.{name}.image",
+                f"Lambda runs images of private ECR repositories in {config.region} only "
+                f"(<account>.dkr.ecr.{config.region}.amazonaws.com/...)",
+            )
+        if function.code is not None and Path(function.code).is_dir():
+            size = sum(p.stat().st_size for p in Path(function.code).rglob("*") if p.is_file())
+            if size > LAMBDA_UNZIPPED_BYTES:
+                yield (
+                    f"functions.{name}.code",
+                    f"{function.code} holds {size / 2**20:.0f} MB; Lambda takes 250 MB unzipped",
+                )
 
 
 def _check_edge(config: StackConfig, secret: bool) -> Iterator[Mistake]:
