@@ -469,3 +469,19 @@ def test_every_key_names_its_aws_constraint_or_why_there_is_none() -> None:
         if "[AWS](" not in rule and "no AWS constraint: " not in rule:
             missing.add(key)
     assert missing == UNSOURCED
+
+
+def test_a_runtime_lambda_no_longer_patches_is_a_warning(plan_stack, capsys) -> None:
+    deprecated, blocked = aws_data.LAMBDA_RUNTIMES["nodejs20.x"]
+    assert aws_data.unpatched_runtime("nodejs20.x", deprecated - datetime.timedelta(days=1)) is None
+    assert aws_data.unpatched_runtime("nodejs20.x", blocked) is None  # refused from then on
+    assert aws_data.unpatched_runtime("nodejs24.x", deprecated) is None
+    if datetime.date.today() >= blocked:
+        pytest.skip("nodejs20.x is refused by now; pick a runtime between its two dates")
+    legacy = {**FUNCTION, "code": "functions/hello", "handler": "app.handler"}
+    plan_stack("prd", functions={"legacy": {**legacy, "runtime": "nodejs20.x"}})
+    assert (
+        "warning: Pulumi.test.yaml: webplatform:functions.legacy.runtime: runtime nodejs20.x is "
+        "deprecated since 2026-04-30 (Lambda no longer patches it) and Lambda creates no "
+        "functions on it from 2027-02-01; move to nodejs24.x\n"
+    ) in capsys.readouterr().err

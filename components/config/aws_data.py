@@ -9,6 +9,7 @@ so no lookup leaves the machine, and a botocore upgrade brings new regions and s
 import datetime
 import difflib
 import functools
+import re
 from typing import Any
 
 import botocore.loaders
@@ -213,6 +214,22 @@ def check_runtime(runtime: str, today: datetime.date) -> str | None:
             f"functions on it since {blocked}; one of {current}"
         )
     return None
+
+
+def unpatched_runtime(runtime: str, today: datetime.date) -> str | None:
+    """What to say of a runtime Lambda still creates functions on but no longer patches."""
+    deprecated, blocked = LAMBDA_RUNTIMES.get(runtime, (today, today))
+    if not deprecated <= today < blocked:
+        return None
+    family = re.sub(r"[^a-z].*", "", runtime)  # python, nodejs, java, provided, ...
+    newest = max(
+        (r for r, (_, until) in LAMBDA_RUNTIMES.items() if r.startswith(family) and until > today),
+        key=lambda r: LAMBDA_RUNTIMES[r][1],
+    )
+    return (
+        f"runtime {runtime} is deprecated since {deprecated} (Lambda no longer patches it) and "
+        f"Lambda creates no functions on it from {blocked}; move to {newest}"
+    )
 
 
 def at_least(version: str, floors: tuple[str, ...]) -> bool:

@@ -8,6 +8,7 @@ defaults under them, validates the result and returns a `StackConfig`, or raises
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import json
 import re
@@ -21,7 +22,7 @@ import pulumi
 from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 
-from components.config.aws_data import check_endpoint_service, check_region
+from components.config.aws_data import check_endpoint_service, check_region, unpatched_runtime
 from components.config.base import ConfigError, Model, aws
 from components.config.compute import (
     IAM_NAME_MAX,
@@ -766,4 +767,16 @@ def from_pulumi() -> StackConfig:
     stack_dir = Path(project_file.get("stackConfigDir", "."))
     for warning in overlapping_networks(stack_dir / f"Pulumi.{stack}.yaml", project):
         pulumi.log.warn(warning)
+    for warning in unpatched_runtimes(config, f"Pulumi.{stack}.yaml", project):
+        pulumi.log.warn(warning)
     return config
+
+
+def unpatched_runtimes(config: StackConfig, stack_file: str, project: str) -> Iterator[str]:
+    """A warning for each function on a runtime past its deprecation date that Lambda still
+    creates functions on: it runs, unpatched, until the block date refuses it."""
+    today = datetime.date.today()
+    for name, function in config.functions.items():
+        problem = function.runtime and unpatched_runtime(function.runtime, today)
+        if problem:
+            yield f"{stack_file}: {project}:functions.{name}.runtime: {problem}"
