@@ -370,7 +370,10 @@ class FunctionConfig(Model):
     )
     runtime: str | None = Field(
         None,
-        description="A Lambda runtime before its deprecation date (components/config/aws_data.py)",
+        description=(
+            "A Lambda runtime Lambda creates functions on (components/config/aws_data.py; "
+            "a warning once it is deprecated)"
+        ),
         json_schema_extra=aws("https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html"),
     )
     image: Image | None = Field(
