@@ -27,7 +27,7 @@ ops: $(VENV)/.installed  ## Day-two work on a deployed stack, e.g. make ops ARGS
 	$(PY) -m ops $(ARGS)
 
 test: $(VENV)/.installed  ## The whole test suite, offline, on every core; ARGS go to pytest
-	$(PY) -m pytest -n auto --dist loadfile $(ARGS)
+	$(PY) -m pytest -n auto --dist worksteal $(ARGS)
 
 lint: $(VENV)/.installed  ## ruff and mypy
 	$(VENV)/bin/ruff check .

@@ -3,8 +3,8 @@
 The repository's program is planned once per stack file and test process: `engine.run` of it with
 a stack file already planned hands out a copy of that plan (the program, the mock engine and so
 the plan depend only on the stack file's name and text), and `python -m plan` with the same
-arguments runs once (`plan_output`). Under pytest-xdist that is once per worker, and
-`--dist loadfile` keeps a file's tests, which share the most, on one worker. Other programs
+arguments runs once (`plan_output`). Under pytest-xdist that is once per worker (`make test`
+uses `--dist worksteal`: an idle worker takes tests queued for a busy one). Other programs
 (the fixtures) run every time.
 """
 
