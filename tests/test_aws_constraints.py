@@ -4,13 +4,16 @@ naming the key and the rule), and the data module's tables kept fresh."""
 from __future__ import annotations
 
 import datetime
+import json
+import typing
 
 import pytest
 
 from components import config as stack_config
-from components.config import aws_data, data, observability, pipeline
+from components.config import aws_data, data, network, observability, pipeline
 from components.config.edge import service_shape
 from components.observability import alarms
+from tests.conftest import MINIMAL
 from tests.test_config import JOB, WEB, load
 
 SOURCE = {"repository": "example/app"}
@@ -370,16 +373,7 @@ def test_the_hand_written_ranges_are_botocores() -> None:
 
 # Keys whose rule names neither an AWS page nor why none applies; each one done leaves the list.
 UNSOURCED = {
-    "environment",
-    "accountId",
-    "project",
-    "aws:region",
-    "protectStatefulResources",
     "tables",
-    "appSettings",
-    "network.subnetPrefixLength",
-    "network.natGateways",
-    "network.flowLogTraffic",
     "database.engine",
     "database.instanceClass",
     "database.databaseName",
@@ -485,3 +479,25 @@ def test_a_runtime_lambda_no_longer_patches_is_a_warning(plan_stack, capsys) -> 
         "deprecated since 2026-04-30 (Lambda no longer patches it) and Lambda creates no "
         "functions on it from 2027-02-01; move to nodejs24.x\n"
     ) in capsys.readouterr().err
+
+
+def test_an_app_setting_fits_a_standard_parameter() -> None:
+    def load_setting(value: str) -> None:
+        values = {k: v if isinstance(v, str) else json.dumps(v) for k, v in MINIMAL["prd"].items()}
+        values["webplatform:services"] = json.dumps({"web": WEB})
+        values["webplatform:appSettings"] = json.dumps({"web": {"TOKEN": value}})
+        stack_config.load("webplatform", "prd", values, {"webplatform:appSettings"})
+
+    load_setting("x" * 4096)
+    for value, size in (("", 0), ("é" * 2049, 4098)):
+        with pytest.raises(stack_config.ConfigError) as raised:
+            load_setting(value)
+        assert str(raised.value) == (
+            "Pulumi.prd.yaml: webplatform:appSettings: web.TOKEN: a standard SSM parameter "
+            f"holds 1 to 4096 bytes, this one {size}"
+        )
+
+
+def test_the_flow_log_traffic_choices_are_botocores() -> None:
+    annotation = network.NetworkConfig.model_fields["flow_log_traffic"].annotation
+    assert set(typing.get_args(annotation)) == set(service_shape("ec2", "TrafficType")["enum"])

@@ -451,6 +451,10 @@ SERVICE_NAME = r"^[a-z][a-z0-9-]{0,30}$"
 SETTING_NAME = r"^[A-Z][A-Z0-9_]{0,63}$"
 
 
+# A standard-tier parameter's value: 4 KB at most (API_PutParameter, Value).
+STANDARD_PARAMETER_MAX = 4096
+
+
 def check_app_settings(settings: dict[str, dict[str, Any]]) -> dict[str, dict[str, str]]:
     """`<project>:appSettings`: {service: {NAME: secret value}}; names checked, values strings."""
     for service, values in settings.items():
@@ -463,4 +467,10 @@ def check_app_settings(settings: dict[str, dict[str, Any]]) -> dict[str, dict[st
                 raise ValueError(f"{service}.{name}: expected an UPPER_CASE setting name")
             if not isinstance(value, str):
                 raise ValueError(f"{service}.{name}: expected a string value")
+            size = len(value.encode())
+            if not 1 <= size <= STANDARD_PARAMETER_MAX:
+                raise ValueError(
+                    f"{service}.{name}: a standard SSM parameter holds 1 to "
+                    f"{STANDARD_PARAMETER_MAX} bytes, this one {size}"
+                )
     return settings

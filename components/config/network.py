@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from components.config.base import Model, aws
+from components.config.base import Model, aws, platform
 
 NatStrategy = Literal["none", "single", "perAz"]
 SUBNET_TIERS = ("public", "app", "data")
@@ -23,9 +23,18 @@ class NetworkConfig(Model):
         ),
     )
     subnet_prefix_length: int | None = Field(
-        None, ge=16, le=28, description="Prefix length of every subnet; derived from the CIDR."
+        None,
+        ge=16,
+        le=28,
+        description="Prefix length of every subnet; derived from the CIDR.",
+        json_schema_extra=aws(
+            "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSubnet.html"
+        ),
     )
-    nat_gateways: NatStrategy = Field(description="none, single, or perAz (one per zone).")
+    nat_gateways: NatStrategy = Field(
+        description="none, single, or perAz (one per zone).",
+        json_schema_extra=platform("how many NAT gateways this program makes"),
+    )
     interface_endpoints: list[str] = Field(
         description="AWS services reached through interface endpoints in the app subnets; each "
         "one with an endpoint in the region (botocore's endpoint data).",
@@ -33,7 +42,13 @@ class NetworkConfig(Model):
             "https://docs.aws.amazon.com/vpc/latest/privatelink/aws-services-privatelink-support.html"
         ),
     )
-    flow_log_traffic: Literal["ALL", "ACCEPT", "REJECT"] = "ALL"
+    flow_log_traffic: Literal["ALL", "ACCEPT", "REJECT"] = Field(
+        "ALL",
+        description="The traffic the flow log records (botocore's TrafficType enum)",
+        json_schema_extra=aws(
+            "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateFlowLogs.html"
+        ),
+    )
 
     @property
     def has_ssm_endpoints(self) -> bool:

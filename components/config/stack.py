@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 
 from components.config.aws_data import check_endpoint_service, check_region, unpatched_runtime
-from components.config.base import ConfigError, Model, aws
+from components.config.base import ConfigError, Model, aws, platform
 from components.config.compute import (
     IAM_NAME_MAX,
     IAM_QUOTAS,
@@ -70,7 +70,10 @@ LOG_RETENTION_DAYS = (
 class StackConfig(Model):
     """Everything a stack file says, after tier defaults and validation."""
 
-    environment: Tier = Field(description="Environment tier; chooses the defaults.")
+    environment: Tier = Field(
+        description="Environment tier; chooses the defaults.",
+        json_schema_extra=platform("a tier of this program (components/config/tiers.py)"),
+    )
     owner: str = Field(
         min_length=1,
         max_length=256,
@@ -79,11 +82,27 @@ class StackConfig(Model):
             "source": "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Tag.html"
         },
     )
-    account_id: str = Field(pattern=r"^\d{12}$", description="The only AWS account to deploy to.")
-    project: str = Field(
-        pattern=r"^[a-z][a-z0-9-]{1,19}$", description="Short name used in tags and names."
+    account_id: str = Field(
+        pattern=r"^\d{12}$",
+        description="The only AWS account to deploy to; an account ID is exactly 12 digits",
+        json_schema_extra=aws(
+            "https://docs.aws.amazon.com/organizations/latest/APIReference/API_DescribeAccount.html"
+        ),
     )
-    region: str = Field(description="aws:region: a region of botocore's partition data.")
+    project: str = Field(
+        pattern=r"^[a-z][a-z0-9-]{1,19}$",
+        description="Short name used in tags and names.",
+        json_schema_extra=platform(
+            "the start of every name this program makes; short enough that the longest (an IAM "
+            "role, 64 characters) fits"
+        ),
+    )
+    region: str = Field(
+        description="aws:region: a region of botocore's partition data.",
+        json_schema_extra=aws(
+            "https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html"
+        ),
+    )
     availability_zones: list[str] = Field(
         min_length=1,
         description="Zones of aws:region, two or more (an RDS DB subnet group covers two)",
@@ -99,7 +118,8 @@ class StackConfig(Model):
         ),
     )
     protect_stateful_resources: bool = Field(
-        description="Pulumi `protect` on keys, databases, tables and data buckets."
+        description="Pulumi `protect` on keys, databases, tables and data buckets.",
+        json_schema_extra=platform("Pulumi's protect option, refused by the engine, not AWS"),
     )
     network: NetworkConfig
     database: DatabaseConfig
@@ -108,7 +128,14 @@ class StackConfig(Model):
     buckets: BucketsConfig
     backup: BackupConfig
     app_settings: dict[str, dict[str, str]] = Field(
-        {}, description="Secret settings per service, stored as SSM SecureString parameters."
+        {},
+        description=(
+            "Secret settings per service, stored as SSM SecureString parameters of the standard "
+            "tier: a value of 1 to 4096 bytes"
+        ),
+        json_schema_extra=aws(
+            "https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_PutParameter.html"
+        ),
     )
     cluster: ClusterConfig
     services: dict[str, ServiceConfig] = Field(
