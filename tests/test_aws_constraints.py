@@ -396,9 +396,6 @@ UNSOURCED = {
     "tables.<name>.writeCapacity",
     "tables.<name>.globalSecondaryIndexes.[].rangeKey",
     "tables.<name>.globalSecondaryIndexes.[].projection",
-    "backup.enabled",
-    "backup.schedule",
-    "backup.vaultLock",
     "edge.domain",
     "edge.hostedZoneId",
     "edge.deletionProtection",
@@ -501,3 +498,13 @@ def test_an_app_setting_fits_a_standard_parameter() -> None:
 def test_the_flow_log_traffic_choices_are_botocores() -> None:
     annotation = network.NetworkConfig.model_fields["flow_log_traffic"].annotation
     assert set(typing.get_args(annotation)) == set(service_shape("ec2", "TrafficType")["enum"])
+
+
+def test_backups_start_at_most_once_an_hour() -> None:
+    load("prd", backup={"enabled": True, "schedule": "cron(15 * ? * * *)"})
+    with pytest.raises(stack_config.ConfigError) as raised:
+        load("prd", backup={"enabled": True, "schedule": "cron(0/30 * ? * * *)"})
+    assert str(raised.value) == (
+        "Pulumi.prd.yaml: webplatform:backup.schedule: cron(0/30 * ? * * *): AWS Backup starts "
+        "jobs at least 60 minutes apart; give one minute of the hour, not '0/30'"
+    )

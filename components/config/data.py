@@ -18,7 +18,7 @@ from components.config.aws_data import (
     instance_class_problem,
     supports_auto_pause,
 )
-from components.config.base import Model, TimeZone, aws
+from components.config.base import Model, TimeZone, aws, platform
 from components.config.schedule import check_cron
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -415,8 +415,20 @@ class BucketsConfig(Model):
 class BackupConfig(Model):
     """`<project>:backup`: AWS Backup of the database and the tables into an encrypted vault."""
 
-    enabled: bool
-    schedule: str = Field("cron(0 19 * * ? *)", description="Daily start, UTC (04:00 in Tokyo).")
+    enabled: bool = Field(
+        description="Whether the stack makes a backup plan, vault and selection",
+        json_schema_extra=platform("whether this program makes the plan"),
+    )
+    schedule: str = Field(
+        "cron(0 19 * * ? *)",
+        description=(
+            "Start of each backup, a cron() expression in UTC (04:00 in Tokyo); jobs at least "
+            "60 minutes apart, so one minute of the hour"
+        ),
+        json_schema_extra=aws(
+            "https://docs.aws.amazon.com/aws-backup/latest/devguide/API_BackupRule.html"
+        ),
+    )
     retention_days: int = Field(
         35,
         ge=1,
@@ -427,12 +439,24 @@ class BackupConfig(Model):
             "days",
         ),
     )
-    vault_lock: bool = Field(False, description="Governance-mode lock for the retention period.")
+    vault_lock: bool = Field(
+        False,
+        description="Governance-mode lock for the retention period.",
+        json_schema_extra=aws(
+            "https://docs.aws.amazon.com/aws-backup/latest/devguide/vault-lock.html"
+        ),
+    )
 
     @field_validator("schedule")
     @classmethod
     def _check_schedule(cls, expression: str) -> str:
-        return check_cron(expression)
+        minutes = check_cron(expression)[5:-1].split()[0]
+        if not minutes.isdigit():
+            raise ValueError(
+                f"{expression}: AWS Backup starts jobs at least 60 minutes apart; give one "
+                f"minute of the hour, not {minutes!r}"
+            )
+        return expression
 
     def settings(self) -> dict[str, Any] | None:
         """What the data layer takes: the plan's settings, or None when backups are off."""
