@@ -373,29 +373,6 @@ def test_the_hand_written_ranges_are_botocores() -> None:
 
 # Keys whose rule names neither an AWS page nor why none applies; each one done leaves the list.
 UNSOURCED = {
-    "tables",
-    "database.engine",
-    "database.instanceClass",
-    "database.databaseName",
-    "database.deletionProtection",
-    "database.autoMinorVersionUpgrade",
-    "database.slowQuerySeconds",
-    "database.timeZone",
-    "database.access",
-    "database.logStatement",
-    "database.monitoringIntervalSeconds",
-    "cache.engine",
-    "cache.autoMinorVersionUpgrade",
-    "cache.access",
-    "tables.<name>.rangeKey",
-    "tables.<name>.attributes",
-    "tables.<name>.globalSecondaryIndexes",
-    "tables.<name>.stream",
-    "tables.<name>.billingMode",
-    "tables.<name>.readCapacity",
-    "tables.<name>.writeCapacity",
-    "tables.<name>.globalSecondaryIndexes.[].rangeKey",
-    "tables.<name>.globalSecondaryIndexes.[].projection",
     "edge.domain",
     "edge.hostedZoneId",
     "edge.deletionProtection",
@@ -508,3 +485,30 @@ def test_backups_start_at_most_once_an_hour() -> None:
         "Pulumi.prd.yaml: webplatform:backup.schedule: cron(0/30 * ? * * *): AWS Backup starts "
         "jobs at least 60 minutes apart; give one minute of the hour, not '0/30'"
     )
+
+
+def test_the_table_choices_are_botocores() -> None:
+    fields = data.TableConfig.model_fields
+    choices = {
+        "stream": "StreamViewType",
+        "billing_mode": "BillingMode",
+    }
+    for field, shape in choices.items():
+        annotation = fields[field].annotation
+        allowed = {a for arg in typing.get_args(annotation) for a in typing.get_args(arg) or [arg]}
+        assert allowed - {type(None)} <= set(service_shape("dynamodb", shape)["enum"])
+    projection = typing.get_args(data.IndexConfig.model_fields["projection"].annotation)
+    assert set(projection) <= set(service_shape("dynamodb", "ProjectionType")["enum"])
+
+
+def test_a_table_has_up_to_20_global_secondary_indexes() -> None:
+    def table(count: int) -> dict:
+        indexes = [{"name": f"by-k{i}", "hashKey": f"k{i}"} for i in range(count)]
+        attributes = {"id": "S", **{f"k{i}": "S" for i in range(count)}}
+        return {"hashKey": "id", "attributes": attributes, "globalSecondaryIndexes": indexes}
+
+    load("prd", tables={"orders": table(20)})
+    with pytest.raises(stack_config.ConfigError) as raised:
+        load("prd", tables={"orders": table(21)})
+    assert "webplatform:tables.orders.globalSecondaryIndexes: " in str(raised.value)
+    assert "20" in str(raised.value)

@@ -33,6 +33,9 @@ AURORA_VERSIONS = (
 )
 SERVERLESS_SCALING = "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ServerlessV2ScalingConfiguration.html"
 ELASTICACHE = "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg"
+ELASTICACHE_API = "https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference"
+RDS_API = "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference"
+DYNAMODB_API = "https://docs.aws.amazon.com/amazondynamodb/latest/APIReference"
 DYNAMODB_KEYS = (
     "https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_KeySchemaElement.html"
 )
@@ -111,7 +114,9 @@ class EngineModel(Model):
 class DatabaseConfig(EngineModel):
     """`<project>:database`: the Aurora cluster."""
 
-    engine: Literal["aurora-postgresql", "aurora-mysql"] = "aurora-postgresql"
+    engine: Literal["aurora-postgresql", "aurora-mysql"] = Field(
+        "aurora-postgresql", json_schema_extra=aws(f"{RDS_API}/API_CreateDBCluster.html")
+    )
     engine_version: str | None = Field(
         None,
         description="Pinned version; default per engine. Major versions in standard support; "
@@ -119,7 +124,9 @@ class DatabaseConfig(EngineModel):
         json_schema_extra=aws(AURORA_VERSIONS),
     )
     instance_class: str = Field(
-        "db.serverless", description="db.serverless (Serverless v2) or a class like db.r7g.large."
+        "db.serverless",
+        description="db.serverless (Serverless v2) or a class like db.r7g.large.",
+        json_schema_extra=aws(f"{AURORA}/Concepts.DBInstanceClass.html"),
     )
     min_capacity: float = Field(
         ge=0,
@@ -156,26 +163,51 @@ class DatabaseConfig(EngineModel):
         description="ddd:hh24:mi-ddd:hh24:mi UTC, 30 minutes or more",
         json_schema_extra=aws(f"{AURORA}/USER_UpgradeDBInstance.Maintenance.html"),
     )
-    database_name: str = Field("app", pattern=r"^[a-zA-Z][a-zA-Z0-9_]{0,62}$")
+    database_name: str = Field(
+        "app",
+        pattern=r"^[a-zA-Z][a-zA-Z0-9_]{0,62}$",
+        description="A letter, then letters, digits or underscores (63 at most: PostgreSQL's "
+        "limit)",
+        json_schema_extra=aws(f"{RDS_API}/API_CreateDBCluster.html"),
+    )
     master_username: str = Field(
         "app_admin",
         pattern=r"^[a-zA-Z][a-zA-Z0-9_]{0,15}$",
         json_schema_extra=aws(f"{AURORA}/CHAP_Limits.html#RDS_Limits.Constraints"),
     )
-    deletion_protection: bool
-    auto_minor_version_upgrade: bool
-    slow_query_seconds: float = Field(3, gt=0, le=3600)
-    time_zone: TimeZone = "Asia/Tokyo"
+    deletion_protection: bool = Field(json_schema_extra=aws(f"{RDS_API}/API_CreateDBCluster.html"))
+    auto_minor_version_upgrade: bool = Field(
+        json_schema_extra=aws(f"{RDS_API}/API_CreateDBInstance.html")
+    )
+    slow_query_seconds: float = Field(
+        3,
+        gt=0,
+        le=3600,
+        description="Statements running this long are logged (log_min_duration_statement, "
+        "long_query_time)",
+        json_schema_extra=aws(
+            f"{AURORA}/USER_LogAccess.Concepts.PostgreSQL.Query_Logging.html", "seconds"
+        ),
+    )
+    time_zone: TimeZone = Field(
+        "Asia/Tokyo",
+        description="The cluster's time_zone / timezone parameter, an IANA name",
+        json_schema_extra=aws("https://repost.aws/knowledge-center/aurora-mysql-change-timezone"),
+    )
     access: Literal["proxy", "password"] = Field(
         "proxy",
         description="proxy: the services connect through RDS Proxy with IAM tokens (survives "
         "secret rotation); password: the master secret by valueFrom (read at task start).",
+        json_schema_extra=platform("the two ways this program connects the services"),
     )
     log_statement: Literal["none", "ddl", "mod", "all"] = Field(
-        "ddl", description="PostgreSQL statements always logged (schema changes by default)."
+        "ddl",
+        description="PostgreSQL statements always logged (schema changes by default).",
+        json_schema_extra=aws(f"{AURORA}/USER_LogAccess.Concepts.PostgreSQL.Query_Logging.html"),
     )
     monitoring_interval_seconds: Literal[0, 1, 5, 10, 15, 30, 60] = Field(
-        description="Enhanced Monitoring granularity; 0 turns it off."
+        description="Enhanced Monitoring granularity; 0 turns it off.",
+        json_schema_extra=aws(f"{RDS_API}/API_CreateDBInstance.html", "seconds"),
     )
 
     @field_validator("engine_version")
@@ -242,7 +274,9 @@ class DatabaseConfig(EngineModel):
 class CacheConfig(EngineModel):
     """`<project>:cache`: the ElastiCache replication group."""
 
-    engine: Literal["valkey", "redis"] = "valkey"
+    engine: Literal["valkey", "redis"] = Field(
+        "valkey", json_schema_extra=aws(f"{ELASTICACHE_API}/API_CreateReplicationGroup.html")
+    )
     engine_version: str | None = Field(
         None,
         pattern=r"^\d+\.\d+$",
@@ -270,12 +304,14 @@ class CacheConfig(EngineModel):
     )
     auto_minor_version_upgrade: bool = Field(
         description="Apply minor engine versions in the maintenance window (dev only by default: "
-        "pin the version and upgrade on purpose elsewhere)."
+        "pin the version and upgrade on purpose elsewhere).",
+        json_schema_extra=aws(f"{ELASTICACHE_API}/API_CreateReplicationGroup.html"),
     )
     access: Literal["iam", "token"] = Field(
         "iam",
         description="iam: the services sign in as an IAM-authenticated cache user (no shared "
         "secret); token: a generated AUTH token from Secrets Manager.",
+        json_schema_extra=platform("the two ways this program connects the services"),
     )
 
     @field_validator("node_type")
@@ -328,19 +364,29 @@ class IndexConfig(Model):
         ),
     )
     hash_key: AttributeName
-    range_key: AttributeName | None = None
-    projection: Literal["ALL", "KEYS_ONLY"] = "ALL"
+    range_key: AttributeName | None = Field(None, json_schema_extra=aws(DYNAMODB_KEYS))
+    projection: Literal["ALL", "KEYS_ONLY"] = Field(
+        "ALL", json_schema_extra=aws(f"{DYNAMODB_API}/API_Projection.html")
+    )
 
 
 class TableConfig(Model):
     """One entry of `<project>:tables`: a DynamoDB table."""
 
     hash_key: AttributeName
-    range_key: AttributeName | None = None
+    range_key: AttributeName | None = Field(None, json_schema_extra=aws(DYNAMODB_KEYS))
     attributes: dict[str, AttributeType] = Field(
-        description="Every key attribute of the table and its indexes, and only those."
+        description="Every key attribute of the table and its indexes, and only those.",
+        json_schema_extra=aws(f"{DYNAMODB_API}/API_AttributeDefinition.html"),
     )
-    global_secondary_indexes: list[IndexConfig] = Field(default_factory=list)
+    global_secondary_indexes: list[IndexConfig] = Field(
+        default_factory=list,
+        max_length=20,
+        description="20 per table, DynamoDB's default quota",
+        json_schema_extra=aws(
+            "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html"
+        ),
+    )
     ttl_attribute: str | None = Field(
         None,
         min_length=1,
@@ -349,10 +395,18 @@ class TableConfig(Model):
         "attribute, of type N",
         json_schema_extra=aws(DYNAMODB_TTL),
     )
-    stream: Literal["KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES"] | None = None
-    billing_mode: Literal["PAY_PER_REQUEST", "PROVISIONED"] = "PAY_PER_REQUEST"
-    read_capacity: int | None = Field(None, ge=1)
-    write_capacity: int | None = Field(None, ge=1)
+    stream: Literal["KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES"] | None = Field(
+        None, json_schema_extra=aws(f"{DYNAMODB_API}/API_StreamSpecification.html")
+    )
+    billing_mode: Literal["PAY_PER_REQUEST", "PROVISIONED"] = Field(
+        "PAY_PER_REQUEST", json_schema_extra=aws(f"{DYNAMODB_API}/API_CreateTable.html")
+    )
+    read_capacity: int | None = Field(
+        None, ge=1, json_schema_extra=aws(f"{DYNAMODB_API}/API_ProvisionedThroughput.html")
+    )
+    write_capacity: int | None = Field(
+        None, ge=1, json_schema_extra=aws(f"{DYNAMODB_API}/API_ProvisionedThroughput.html")
+    )
 
     @model_validator(mode="after")
     def _keys_match_attributes(self) -> TableConfig:

@@ -124,7 +124,14 @@ class StackConfig(Model):
     network: NetworkConfig
     database: DatabaseConfig
     cache: CacheConfig
-    tables: dict[str, TableConfig] = Field(default_factory=dict)
+    tables: dict[str, TableConfig] = Field(
+        default_factory=dict,
+        description="DynamoDB tables by name; a table's name is <prefix>-<name>: letters, digits, "
+        "_.- and 3 to 255 long",
+        json_schema_extra=aws(
+            "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html"
+        ),
+    )
     buckets: BucketsConfig
     backup: BackupConfig
     app_settings: dict[str, dict[str, str]] = Field(
