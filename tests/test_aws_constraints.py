@@ -371,58 +371,6 @@ def test_the_hand_written_ranges_are_botocores() -> None:
     assert observability.ALARM_PERIOD_SECONDS == alarms.PERIOD_SECONDS
 
 
-# Keys whose rule names neither an AWS page nor why none applies; each one done leaves the list.
-UNSOURCED = {
-    "edge.domain",
-    "edge.hostedZoneId",
-    "edge.deletionProtection",
-    "edge.healthCheckGracePeriodSeconds",
-    "edge.originVerifyVersion",
-    "edge.originFacingPrefixListId",
-    "edge.routes",
-    "edge.routes.[].service",
-    "edge.routes.[].paths",
-    "edge.routes.[].hosts",
-    "edge.waf.adminPaths",
-    "edge.waf.ciToken",
-    "edge.waf.blockedUserAgents",
-    "edge.waf.managedRules.commonRuleSet",
-    "edge.waf.managedRules.knownBadInputsRuleSet",
-    "edge.waf.managedRules.sqliRuleSet",
-    "edge.waf.managedRules.amazonIpReputationList",
-    "edge.waf.managedRules.anonymousIpList",
-    "observability.queryResultsExpireDays",
-    "observability.thresholds.serverErrorsPercent",
-    "observability.thresholds.clientErrorsPercent",
-    "observability.thresholds.targetP95Seconds",
-    "observability.thresholds.rejectedConnections",
-    "observability.thresholds.tlsErrors",
-    "observability.thresholds.serviceCpuPercent",
-    "observability.thresholds.serviceMemoryPercent",
-    "observability.thresholds.databaseCpuPercent",
-    "observability.thresholds.databaseConnections",
-    "observability.thresholds.databaseFreeableMemoryMib",
-    "observability.thresholds.replicaLagMs",
-    "observability.thresholds.cacheCpuPercent",
-    "observability.thresholds.cacheMemoryPercent",
-    "observability.thresholds.cacheEvictions",
-    "observability.thresholds.wafBlockedRequests",
-    "observability.thresholds.logErrors",
-    "observability.thresholds.logWarnings",
-    "observability.thresholds.functionErrors",
-    "pipeline.deploy",
-    "pipeline.approval",
-    "pipeline.source.repository",
-    "pipeline.source.branch",
-    "pipeline.source.context",
-    "pipeline.traffic.type",
-    "pipeline.traffic.percent",
-    "pipeline.traffic.minutes",
-    "pipeline.blueGreen.testCidrs",
-    "pipeline.blueGreen.rollback5xxCount",
-}
-
-
 def test_every_key_names_its_aws_constraint_or_why_there_is_none() -> None:
     from components.config import reference
 
@@ -436,7 +384,7 @@ def test_every_key_names_its_aws_constraint_or_why_there_is_none() -> None:
             continue  # a section: its keys have rows of their own
         if "[AWS](" not in rule and "no AWS constraint: " not in rule:
             missing.add(key)
-    assert missing == UNSOURCED
+    assert missing == set()
 
 
 def test_a_runtime_lambda_no_longer_patches_is_a_warning(plan_stack, capsys) -> None:

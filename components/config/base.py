@@ -11,6 +11,9 @@ from pydantic.alias_generators import to_camel
 from pydantic.config import JsonDict
 from pydantic_core import PydanticCustomError
 
+# The longest name of a service, function or job (each becomes part of AWS names).
+NAME_MAX = 30
+
 
 class ConfigError(pulumi.RunError):
     """A stack file says something the program cannot use. The message is one line."""

@@ -13,25 +13,36 @@ import gzip
 import ipaddress
 import json
 import re
+import re._parser as re_parser
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
 import botocore
 from pydantic import Field, field_validator, model_validator
 
-from components.config.base import Model, aws
+from components.config.base import Model, aws, platform
 
 ALB_GUIDE = "https://docs.aws.amazon.com/elasticloadbalancing/latest/application"
 CLOUDFRONT_API = "https://docs.aws.amazon.com/cloudfront/latest/APIReference"
-WAF_IP_SET = "https://docs.aws.amazon.com/waf/latest/APIReference/API_IPSet.html"
+ELB_API = "https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference"
+WAF_API = "https://docs.aws.amazon.com/waf/latest/APIReference"
+WAF_GUIDE = "https://docs.aws.amazon.com/waf/latest/developerguide"
+WAF_IP_SET = f"{WAF_API}/API_IPSet.html"
+# A byte match's search string is 200 bytes at most (ByteMatchStatement, SearchString).
+BYTE_MATCH = f"{WAF_API}/API_ByteMatchStatement.html"
+ACM_DOMAIN = "https://docs.aws.amazon.com/acm/latest/APIReference/API_RequestCertificate.html"
 # 240 characters at most, so that `origin.<domain>` stays within DNS's 253.
 DOMAIN = re.compile(
     r"(?=.{1,240}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]"
 )
-HOST_PATTERN = re.compile(r"(\*\.)?([a-z0-9*?]([a-z0-9*?-]{0,61}[a-z0-9*?])?\.)*[a-z0-9*?-]+")
-# Route 53 hosted zone ids: "Z" and upper-case letters and digits, 32 characters at most
-# (botocore's route53 ResourceId has max 32).
-HOSTED_ZONE_ID = r"^Z[0-9A-Z]{1,31}$"
+# ALB host conditions (HostHeaderConditionConfig): 128 characters of letters, digits, - . and
+# the wildcards * ?, at least one ".", only letters after the last one; lowercase here, as
+# the comparison ignores case.
+HOST_PATTERN = re.compile(r"(?=.{1,128}$)([a-z0-9*?-]+\.)+[a-z]+")
+# ALB path conditions (RuleCondition, Values): case-sensitive, 128 characters of letters,
+# digits, _ - . $ / ~ " ' @ : + & and the wildcards * ?.
+PATH_PATTERN = re.compile(r"/[A-Za-z0-9_\-.$/~\"'@:+&*?]{0,127}")
 # The ELB security policies for HTTPS listeners that negotiate TLS 1.2 or newer only (Elastic
 # Load Balancing user guide, "Security policies for your Application Load Balancer"); the same
 # list as the encryption pack's allowedSslPolicies.
@@ -45,8 +56,12 @@ TLS_POLICIES = (
 )
 # CloudFront viewer security policies accepted: TLS 1.2 or newer, 2021 ciphers or later.
 VIEWER_TLS_FLOOR = ("TLSv1.2_2021", "TLSv1.2_2025", "TLSv1.3_2025")
-# An ALB rule takes at most five condition values; the origin-verify header takes one.
+# An ALB rule takes at most five condition values, the origin-verify header one of them, and
+# five wildcards (* and ?) across its conditions ("Quotas for your Application Load
+# Balancers", Rules; neither quota is adjustable).
+ALB_QUOTAS = f"{ALB_GUIDE}/load-balancer-limits.html"
 ROUTE_CONDITION_VALUES = 4
+RULE_WILDCARDS = 5
 RULE_PRIORITY_MAX = 50000  # ALB listener rule priorities are 1-50000; the edge keeps the last.
 MANAGED_GROUPS = (
     "CommonRuleSet",
@@ -55,6 +70,22 @@ MANAGED_GROUPS = (
     "AmazonIpReputationList",
     "AnonymousIpList",
 )
+# Each group's page names it (VendorName AWS, Name AWSManagedRules<group>); block leaves the
+# group's own actions, count overrides them to count (OverrideAction).
+BASELINE_GROUPS = f"{WAF_GUIDE}/aws-managed-rule-groups-baseline.html"
+USE_CASE_GROUPS = f"{WAF_GUIDE}/aws-managed-rule-groups-use-case.html"
+IP_REPUTATION_GROUPS = f"{WAF_GUIDE}/aws-managed-rule-groups-ip-rep.html"
+# PCRE constructs WAF refuses ("Supported regular expression syntax in AWS WAF"), as Python's
+# parser names them: backreferences, conditionals, atomic groups, possessive quantifiers.
+WAF_REGEX = f"{WAF_GUIDE}/waf-regex-pattern-support.html"
+REFUSED_REGEX = {
+    "GROUPREF": "backreferences",
+    "GROUPREF_EXISTS": "conditional patterns",
+    "ATOMIC_GROUP": "atomic groups",
+    "POSSESSIVE_REPEAT": "possessive quantifiers",
+}
+# A regex pattern set holds 10 patterns at most ("AWS WAF quotas").
+REGEX_SET_PATTERNS = 10
 Mode = Literal["block", "count"]
 
 
@@ -72,6 +103,11 @@ def service_shape(service: str, shape: str) -> dict[str, Any]:
     return dict(model["shapes"][shape])
 
 
+# Route 53 hosted zone ids: "Z" and upper-case letters and digits, as long as botocore's
+# route53 ResourceId allows.
+HOSTED_ZONE_ID = rf"^Z[0-9A-Z]{{1,{int(service_shape('route53', 'ResourceId')['max']) - 1}}}$"
+
+
 def rate_limit_range() -> tuple[int, int]:
     """What WAF accepts as a rate-based rule's limit (botocore wafv2 RateLimit)."""
     shape = service_shape("wafv2", "RateLimit")
@@ -82,6 +118,15 @@ def _check_domain(name: str) -> str:
     if not DOMAIN.fullmatch(name):
         raise ValueError(f"expected a lowercase domain name such as app.example.com, got {name!r}")
     return name
+
+
+def _opcodes(parsed: Any) -> Iterator[str]:
+    """The names of the operations in a parsed regular expression, nested ones too."""
+    for item in parsed:
+        if isinstance(item, (list, tuple, re_parser.SubPattern)):
+            yield from _opcodes(item)
+        elif type(item).__name__ == "_NamedIntConstant":
+            yield str(item)
 
 
 def _check_cidrs(cidrs: list[str]) -> list[str]:
@@ -101,11 +146,27 @@ class ManagedRulesConfig(Model):
     """`edge.waf.managedRules`: each AWS managed rule group blocks, or only counts (try a
     group in count mode first and read its matches in the WAF logs)."""
 
-    common_rule_set: Mode = "block"
-    known_bad_inputs_rule_set: Mode = "block"
-    sqli_rule_set: Mode = "block"
-    amazon_ip_reputation_list: Mode = "block"
-    anonymous_ip_list: Mode = "block"
+    common_rule_set: Mode = Field(
+        "block", description="AWSManagedRulesCommonRuleSet", json_schema_extra=aws(BASELINE_GROUPS)
+    )
+    known_bad_inputs_rule_set: Mode = Field(
+        "block",
+        description="AWSManagedRulesKnownBadInputsRuleSet",
+        json_schema_extra=aws(BASELINE_GROUPS),
+    )
+    sqli_rule_set: Mode = Field(
+        "block", description="AWSManagedRulesSQLiRuleSet", json_schema_extra=aws(USE_CASE_GROUPS)
+    )
+    amazon_ip_reputation_list: Mode = Field(
+        "block",
+        description="AWSManagedRulesAmazonIpReputationList",
+        json_schema_extra=aws(IP_REPUTATION_GROUPS),
+    )
+    anonymous_ip_list: Mode = Field(
+        "block",
+        description="AWSManagedRulesAnonymousIpList",
+        json_schema_extra=aws(IP_REPUTATION_GROUPS),
+    )
 
     def modes(self) -> dict[str, str]:
         """Mode by the group's name without the `AWSManagedRules` prefix."""
@@ -146,14 +207,22 @@ class WafConfig(Model):
     )
     admin_paths: list[str] = Field(
         default_factory=lambda: ["/admin"],
-        description="Path prefixes only the office and partner addresses may reach.",
+        description="Path prefixes only the office and partner addresses may reach: / and up "
+        "to 199 visible ASCII characters (a byte match's search string, 200 bytes)",
+        json_schema_extra=aws(BYTE_MATCH),
     )
     ci_token: str | None = Field(
         None,
-        description="CI tools presenting `authorization: Bearer <token>` are allowed (a secret).",
+        description="CI tools presenting `authorization: Bearer <token>` are allowed (a secret): "
+        "1-192 visible ASCII characters, so that `Bearer <token>` fits a 200-byte search string",
+        json_schema_extra=aws(BYTE_MATCH),
     )
     blocked_user_agents: list[str] = Field(
-        default_factory=list, description="Regular expressions of User-Agent values to block."
+        default_factory=list,
+        description="Regular expressions of User-Agent values to block: up to 10 (a regex "
+        "pattern set), each of botocore's RegexPatternString length, without backreferences, "
+        "conditionals, atomic groups or possessive quantifiers (PCRE constructs WAF refuses)",
+        json_schema_extra=aws(WAF_REGEX),
     )
 
     @field_validator("rate_limit")
@@ -190,36 +259,52 @@ class WafConfig(Model):
     @classmethod
     def _check_user_agents(cls, patterns: list[str]) -> list[str]:
         limit = int(service_shape("wafv2", "RegexPatternString")["max"])
-        if len(patterns) > 10:
-            raise ValueError("a regex pattern set holds at most 10 patterns")
+        if len(patterns) > REGEX_SET_PATTERNS:
+            raise ValueError(f"a regex pattern set holds at most {REGEX_SET_PATTERNS} patterns")
         for pattern in patterns:
             try:
-                re.compile(pattern)
+                parsed = re_parser.parse(pattern)
             except re.error as error:
                 raise ValueError(f"{pattern!r} is not a regular expression: {error}") from None
             if not 1 <= len(pattern) <= limit:
                 raise ValueError(f"{pattern!r}: WAF takes patterns of 1 to {limit} characters")
+            refused = sorted({REFUSED_REGEX[op] for op in _opcodes(parsed) if op in REFUSED_REGEX})
+            if refused:
+                raise ValueError(f"{pattern!r}: WAF's regular expressions have no {refused[0]}")
         return patterns
 
 
 class RouteConfig(Model):
     """One entry of `edge.routes`: requests for these hosts and paths go to a web service."""
 
-    service: str = Field(description="A web-facing service (one with a port).")
+    service: str = Field(
+        description="A web-facing service (one with a port).",
+        json_schema_extra=platform("the name of a service in this stack file"),
+    )
     priority: int = Field(
         ge=1,
         lt=RULE_PRIORITY_MAX,
         description="Lower numbers match first.",
         json_schema_extra=aws(f"{ALB_GUIDE}/listener-update-rules.html"),
     )
-    paths: list[str] = Field(default_factory=lambda: ["/*"], description="ALB path patterns.")
-    hosts: list[str] = Field(default_factory=list, description="Host patterns; empty: any.")
+    paths: list[str] = Field(
+        default_factory=lambda: ["/*"],
+        description="ALB path patterns: case-sensitive, up to 128 characters of letters, digits, "
+        "_ - . $ / ~ \" ' @ : + & and the wildcards * ?",
+        json_schema_extra=aws(f"{ELB_API}/API_RuleCondition.html"),
+    )
+    hosts: list[str] = Field(
+        default_factory=list,
+        description="Host patterns, empty: any; up to 128 characters of lowercase letters, "
+        "digits, - . * ?, with a dot and only letters after the last one",
+        json_schema_extra=aws(f"{ELB_API}/API_HostHeaderConditionConfig.html"),
+    )
 
     @field_validator("paths")
     @classmethod
     def _check_paths(cls, paths: list[str]) -> list[str]:
         for path in paths:
-            if not re.fullmatch(r"/[A-Za-z0-9_\-.$/~\"'@:+&()!,;=*?]{0,127}", path):
+            if not PATH_PATTERN.fullmatch(path):
                 raise ValueError(f"expected ALB path patterns such as /api/*, got {path!r}")
         return paths
 
@@ -227,7 +312,7 @@ class RouteConfig(Model):
     @classmethod
     def _check_hosts(cls, hosts: list[str]) -> list[str]:
         for host in hosts:
-            if len(host) > 128 or not HOST_PATTERN.fullmatch(host):
+            if not HOST_PATTERN.fullmatch(host):
                 raise ValueError(f"expected host patterns such as api.example.com, got {host!r}")
         return hosts
 
@@ -240,6 +325,12 @@ class RouteConfig(Model):
                 f"an ALB rule takes {ROUTE_CONDITION_VALUES} host and path values at most "
                 "(the origin-verify header takes the fifth); split the route"
             )
+        wildcards = sum(value.count("*") + value.count("?") for value in self.paths + self.hosts)
+        if wildcards > RULE_WILDCARDS:
+            raise ValueError(
+                f"an ALB rule takes {RULE_WILDCARDS} wildcards (* and ?) at most, the route has "
+                f"{wildcards}; split the route"
+            )
         return self
 
 
@@ -247,10 +338,19 @@ class EdgeConfig(Model):
     """`<project>:edge`: load balancer, certificates, DNS, CloudFront and WAF."""
 
     domain: str | None = Field(
-        None, description="The app's domain (app.example.com); none: CloudFront's own domain."
+        None,
+        description="The app's domain (app.example.com), none: CloudFront's own domain; "
+        "lowercase labels of 1-63 characters, 240 at most so that origin.<domain> stays within "
+        "ACM's 253",
+        json_schema_extra=aws(ACM_DOMAIN),
     )
     hosted_zone_id: str | None = Field(
-        None, pattern=HOSTED_ZONE_ID, description="The Route 53 public zone of the domain."
+        None,
+        pattern=HOSTED_ZONE_ID,
+        description="The Route 53 public zone of the domain.",
+        json_schema_extra=aws(
+            "https://docs.aws.amazon.com/Route53/latest/APIReference/API_HostedZone.html"
+        ),
     )
     tls_policy: str = Field(
         "ELBSecurityPolicy-TLS13-1-2-2021-06",
@@ -274,20 +374,44 @@ class EdgeConfig(Model):
         description="ALB connection idle time.",
         json_schema_extra=aws(f"{ALB_GUIDE}/edit-load-balancer-attributes.html", "seconds"),
     )
-    deletion_protection: bool = Field(description="Refuse to delete the load balancer.")
+    deletion_protection: bool = Field(
+        description="Refuse to delete the load balancer (its deletion_protection.enabled).",
+        json_schema_extra=aws(f"{ALB_GUIDE}/edit-load-balancer-attributes.html"),
+    )
     health_check_grace_period_seconds: int = Field(
-        60, ge=0, le=2147483647, description="Time new tasks get before health checks count."
+        60,
+        ge=0,
+        le=2147483647,
+        description="Time new tasks get before health checks count (ECS: 0-2,147,483,647).",
+        json_schema_extra=aws(
+            "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html",
+            "seconds",
+        ),
     )
     origin_verify_version: int = Field(
-        1, ge=1, description="Bump to rotate the secret header CloudFront sends the ALB."
+        1,
+        ge=1,
+        description="Bump to rotate the secret header CloudFront sends the ALB.",
+        json_schema_extra=platform(
+            "a counter in this program; a new value makes a new random header value"
+        ),
     )
     origin_facing_prefix_list_id: str | None = Field(
         None,
-        pattern=r"^pl-[0-9a-f]{8,17}$",
-        description="CloudFront's origin-facing prefix list, where the table has no region.",
+        # EC2 resource ids end in 8 or 17 hexadecimal characters ("Resource IDs",
+        # https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/resource-ids.html).
+        pattern=r"^pl-([0-9a-f]{8}|[0-9a-f]{17})$",
+        description="CloudFront's origin-facing prefix list (com.amazonaws.global.cloudfront."
+        "origin-facing), where the table has no region.",
+        json_schema_extra=aws(
+            "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/LocationsOfEdgeServers.html"
+        ),
     )
     routes: list[RouteConfig] = Field(
-        default_factory=list, description="Host/path rules; empty: everything to the web service."
+        default_factory=list,
+        description="Host/path rules, empty: everything to the web service; each one is an ALB "
+        "rule (100 a load balancer by default, an adjustable quota)",
+        json_schema_extra=aws(ALB_QUOTAS),
     )
     waf: WafConfig
 

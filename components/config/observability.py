@@ -52,31 +52,61 @@ class SlackConfig(Model):
     )
 
 
-class ThresholdsConfig(Model):
-    """`observability.thresholds`: when an alarm fires. Rates are percentages of requests."""
+def _threshold(
+    description: str, *, low: float = 0, high: float | None = None, strict: bool = False
+) -> Any:
+    """A threshold field: a finite double for PutMetricAlarm's Threshold, within what its metric
+    can report (`low`, exclusive with `strict`; a percentage stops at 100)."""
+    return Field(
+        description=description,
+        gt=low if strict else None,
+        ge=None if strict else low,
+        le=high,
+        allow_inf_nan=False,
+        json_schema_extra=aws(PUT_METRIC_ALARM),
+    )
 
-    server_errors_percent: float = Field(
-        gt=0, le=100, description="ALB 5xx responses, % of requests."
+
+class ThresholdsConfig(Model):
+    """`observability.thresholds`: when an alarm fires. Each becomes an alarm's Threshold (a
+    double); the bounds are what the metric can report."""
+
+    server_errors_percent: float = _threshold(
+        "ALB 5xx responses, a percentage of requests (0-100).", strict=True, high=100
     )
-    client_errors_percent: float = Field(
-        gt=0, le=100, description="ALB 4xx responses, % of requests."
+    client_errors_percent: float = _threshold(
+        "ALB 4xx responses, a percentage of requests (0-100).", strict=True, high=100
     )
-    target_p95_seconds: float = Field(gt=0, description="p95 target response time.")
-    rejected_connections: int = Field(ge=0, description="Rejected connections per 5 minutes.")
-    tls_errors: int = Field(ge=0, description="Client TLS negotiation errors per 5 minutes.")
-    service_cpu_percent: float = Field(gt=0, le=100)
-    service_memory_percent: float = Field(gt=0, le=100)
-    database_cpu_percent: float = Field(gt=0, le=100)
-    database_connections: int = Field(ge=1, description="Connections to the cluster's writer.")
-    database_freeable_memory_mib: int = Field(ge=1, description="Fires below this.")
-    replica_lag_ms: int = Field(ge=1, description="Aurora replica lag, milliseconds.")
-    cache_cpu_percent: float = Field(gt=0, le=100, description="Engine CPU per node.")
-    cache_memory_percent: float = Field(gt=0, le=100, description="Used memory per node.")
-    cache_evictions: int = Field(ge=0, description="Evictions per 5 minutes per node.")
-    waf_blocked_requests: int = Field(ge=1, description="Blocked requests per 5 minutes.")
-    log_errors: int = Field(ge=0, description="ERROR/CRITICAL lines per 5 minutes per group.")
-    log_warnings: int = Field(ge=0, description="WARNING lines per 5 minutes per group.")
-    function_errors: int = Field(ge=0, description="Failed invocations per 5 minutes.")
+    target_p95_seconds: float = _threshold(
+        "p95 target response time, seconds (TargetResponseTime).", strict=True
+    )
+    rejected_connections: int = _threshold("Rejected connections per 5 minutes, a count.")
+    tls_errors: int = _threshold("Client TLS negotiation errors per 5 minutes, a count.")
+    service_cpu_percent: float = _threshold(
+        "Service CPU utilisation, a percentage (0-100).", strict=True, high=100
+    )
+    service_memory_percent: float = _threshold(
+        "Service memory utilisation, a percentage (0-100).", strict=True, high=100
+    )
+    database_cpu_percent: float = _threshold(
+        "Database CPU utilisation, a percentage (0-100).", strict=True, high=100
+    )
+    database_connections: int = _threshold("Connections to the cluster's writer, a count.", low=1)
+    database_freeable_memory_mib: int = _threshold(
+        "Fires below this much FreeableMemory, MiB (the alarm compares bytes).", low=1
+    )
+    replica_lag_ms: int = _threshold("Aurora replica lag, milliseconds.", low=1)
+    cache_cpu_percent: float = _threshold(
+        "Engine CPU per node, a percentage (0-100).", strict=True, high=100
+    )
+    cache_memory_percent: float = _threshold(
+        "Used memory per node, a percentage (0-100).", strict=True, high=100
+    )
+    cache_evictions: int = _threshold("Evictions per 5 minutes per node, a count.")
+    waf_blocked_requests: int = _threshold("Blocked requests per 5 minutes, a count.", low=1)
+    log_errors: int = _threshold("ERROR/CRITICAL lines per 5 minutes per group, a count.")
+    log_warnings: int = _threshold("WARNING lines per 5 minutes per group, a count.")
+    function_errors: int = _threshold("Failed invocations per 5 minutes, a count.")
 
 
 class ObservabilityConfig(Model):
@@ -102,7 +132,13 @@ class ObservabilityConfig(Model):
     )
     thresholds: ThresholdsConfig
     query_results_expire_days: int = Field(
-        ge=1, le=3650, description="Days Athena query results are kept."
+        ge=1,
+        le=3650,
+        description="Days Athena query results are kept: an S3 lifecycle expiration (a positive "
+        "number of days; ten years at most here)",
+        json_schema_extra=aws(
+            "https://docs.aws.amazon.com/AmazonS3/latest/API/API_LifecycleExpiration.html", "days"
+        ),
     )
 
     @field_validator("alert_emails")

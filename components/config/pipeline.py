@@ -12,8 +12,9 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from components.config.base import Model, aws
+from components.config.base import NAME_MAX, Model, aws
 from components.config.edge import service_shape
+from components.config.observability import PUT_METRIC_ALARM
 
 DeployStyle = Literal["rolling", "blueGreen"]
 
@@ -42,6 +43,18 @@ ECR_LIFECYCLE = (
 CODEDEPLOY_TERMINATION = "https://docs.aws.amazon.com/codedeploy/latest/APIReference/API_BlueInstanceTerminationOption.html"
 ALB_LISTENERS = "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-listeners.html"
 CONNECTIONS = "https://docs.aws.amazon.com/dtconsole/latest/userguide/connections.html"
+CODEPIPELINE_API = "https://docs.aws.amazon.com/codepipeline/latest/APIReference"
+CODEDEPLOY_API = "https://docs.aws.amazon.com/codedeploy/latest/APIReference"
+# The pipeline's push trigger takes the branch as a branch pattern and `<context>/**` as a
+# file path pattern (botocore's GitBranchNamePattern, GitFilePathPattern: 1-255 characters,
+# globs); a path segment of plain characters matches itself only.
+SEGMENT = r"[A-Za-z0-9._-]+"
+TRIGGER_SUFFIX = "/**"
+
+
+def trigger_pattern_max(shape: str) -> int:
+    """The length botocore's codepipeline allows a trigger's branch or file path pattern."""
+    return int(service_shape("codepipeline", shape)["max"])
 
 
 def build_compute_types() -> list[str]:
@@ -53,8 +66,20 @@ def build_compute_types() -> list[str]:
 class SourceConfig(Model):
     """`pipeline.source`: the GitHub repository every service is built from."""
 
-    repository: str = Field(description="GitHub `owner/name`.")
-    branch: str = Field("main", description="Commits to this branch start the pipelines.")
+    repository: str = Field(
+        description="GitHub `owner/name`: the source action's FullRepositoryId (GitHub's own "
+        "limits: an owner of 1-39 letters, digits and -, a name of 1-100 letters, digits, . _ -)",
+        json_schema_extra=aws(
+            "https://docs.aws.amazon.com/codepipeline/latest/userguide/"
+            "action-reference-CodestarConnectionSource.html"
+        ),
+    )
+    branch: str = Field(
+        "main",
+        description="Commits to this branch start the pipelines: the source action's BranchName "
+        "and the push trigger's branch pattern (1-255 characters), without glob characters",
+        json_schema_extra=aws(f"{CODEPIPELINE_API}/API_GitBranchFilterCriteria.html"),
+    )
     connection_arn: str | None = Field(
         None,
         pattern=CONNECTION_ARN,
@@ -65,7 +90,10 @@ class SourceConfig(Model):
     context: str = Field(
         "services/{service}",
         description="The Docker build context in the repository; `{service}` is replaced by "
-        "the service's (or job's) name.",
+        "the service's (or job's) name. Plain path segments (letters, digits, . _ -, no . or "
+        "..), as `<context>/**` is the push trigger's file path pattern (255 characters with "
+        "the longest name)",
+        json_schema_extra=aws(f"{CODEPIPELINE_API}/API_GitFilePathFilterCriteria.html"),
     )
 
     @field_validator("repository")
@@ -78,15 +106,24 @@ class SourceConfig(Model):
     @field_validator("branch")
     @classmethod
     def _check_branch(cls, branch: str) -> str:
-        if not re.fullmatch(r"[A-Za-z0-9._/-]{1,255}", branch) or ".." in branch:
+        limit = trigger_pattern_max("GitBranchNamePattern")
+        if not re.fullmatch(rf"[A-Za-z0-9._/-]{{1,{limit}}}", branch) or ".." in branch:
             raise ValueError(f"expected a branch name such as main, got {branch!r}")
         return branch
 
     @field_validator("context")
     @classmethod
     def _check_context(cls, context: str) -> str:
-        if context.startswith("/") or ".." in context.split("/"):
+        segments = context.replace("{service}", "x").split("/")
+        if any(not re.fullmatch(SEGMENT, s) or s in (".", "..") for s in segments):
             raise ValueError(f"expected a directory inside the repository, got {context!r}")
+        longest = len(context.replace("{service}", "x" * NAME_MAX) + TRIGGER_SUFFIX)
+        limit = trigger_pattern_max("GitFilePathPattern")
+        if longest > limit:
+            raise ValueError(
+                f"{context}{TRIGGER_SUFFIX} is {longest} characters with a {NAME_MAX}-character "
+                f"name; a trigger's file path pattern takes {limit}"
+            )
         return context
 
 
@@ -95,10 +132,23 @@ class TrafficConfig(Model):
 
     type: Literal["canary", "linear", "allAtOnce"] = Field(
         description="canary: `percent` first, the rest after `minutes`; linear: `percent` "
-        "more every `minutes`; allAtOnce."
+        "more every `minutes`; allAtOnce (TimeBasedCanary, TimeBasedLinear, AllAtOnce).",
+        json_schema_extra=aws(f"{CODEDEPLOY_API}/API_TrafficRoutingConfig.html"),
     )
-    percent: int = Field(10, ge=1, le=99, description="Share of traffic per step.")
-    minutes: int = Field(5, ge=1, le=2880, description="Minutes between steps.")
+    percent: int = Field(
+        10,
+        ge=1,
+        le=99,
+        description="Share of traffic per step: an integer percentage (AWS documents no "
+        "range; 0 shifts nothing, 100 is allAtOnce)",
+        json_schema_extra=aws(f"{CODEDEPLOY_API}/API_TimeBasedCanary.html"),
+    )
+    minutes: int = Field(
+        5,
+        ge=1,
+        description="Minutes between steps: an integer (AWS documents no maximum)",
+        json_schema_extra=aws(f"{CODEDEPLOY_API}/API_TimeBasedLinear.html", "minutes"),
+    )
 
     def settings(self) -> dict[str, object]:
         """The layer's traffic settings: the predefined configuration's name, or None with the
@@ -124,7 +174,12 @@ class BlueGreenConfig(Model):
         json_schema_extra=aws(ALB_LISTENERS),
     )
     test_cidrs: list[str] = Field(
-        default_factory=list, description="Addresses admitted to the test listeners."
+        default_factory=list,
+        description="Addresses admitted to the test listeners: IPv4 CIDR blocks of security "
+        "group rules (CidrIp), each once; not /0, as the test listener is not public",
+        json_schema_extra=aws(
+            "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AuthorizeSecurityGroupIngress.html"
+        ),
     )
     termination_wait_minutes: int = Field(
         5,
@@ -137,7 +192,9 @@ class BlueGreenConfig(Model):
         10,
         ge=1,
         alias="rollback5xxCount",
-        description="Target 5xx responses in a minute that roll a deployment back.",
+        description="Target 5xx responses in a minute that roll a deployment back: a count, "
+        "the rollback alarms' Threshold",
+        json_schema_extra=aws(PUT_METRIC_ALARM),
     )
 
     @field_validator("test_cidrs")
@@ -152,6 +209,8 @@ class BlueGreenConfig(Model):
                 ) from None
             if network.version != 4 or network.prefixlen == 0:
                 raise ValueError(f"expected IPv4 CIDR blocks narrower than /0, got {cidr!r}")
+        if len(set(cidrs)) != len(cidrs):
+            raise ValueError("lists a CIDR twice")
         return cidrs
 
 
@@ -163,9 +222,18 @@ class PipelineConfig(Model):
     )
     deploy: DeployStyle = Field(
         description="How web-facing services take a new image (a service may override it); "
-        "services without a load balancer always deploy rolling."
+        "services without a load balancer always deploy rolling (the ECS or CODE_DEPLOY "
+        "deployment controller).",
+        json_schema_extra=aws(
+            "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentController.html"
+        ),
     )
-    approval: bool = Field(description="A manual approval before the deploy stage.")
+    approval: bool = Field(
+        description="A manual approval action before the deploy stage.",
+        json_schema_extra=aws(
+            "https://docs.aws.amazon.com/codepipeline/latest/userguide/approvals.html"
+        ),
+    )
     keep_images: int = Field(
         ge=1,
         le=1000,

@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 
 from components.config.aws_data import check_endpoint_service, check_region, unpatched_runtime
-from components.config.base import ConfigError, Model, aws, platform
+from components.config.base import NAME_MAX, ConfigError, Model, aws, platform
 from components.config.compute import (
     IAM_NAME_MAX,
     IAM_QUOTAS,
@@ -181,7 +181,7 @@ class StackConfig(Model):
     @classmethod
     def _check_names(cls, entries: dict[str, Any]) -> dict[str, Any]:
         for name in entries:
-            if not re.fullmatch(r"[a-z][a-z0-9-]{1,29}", name):
+            if not re.fullmatch(rf"[a-z][a-z0-9-]{{1,{NAME_MAX - 1}}}", name):
                 raise ValueError(f"{name!r} is not a lowercase name such as 'web'")
         return entries
 
