@@ -409,10 +409,12 @@ def test_valid_eventbridge_schedules_pass(schedule: str) -> None:
 
 
 def test_aurora_serverless_v2_may_pause_on_versions_with_auto_pause() -> None:
-    assert load("dev", database={"minCapacity": 0}).database.min_capacity == 0
-    mysql = {"engine": "aurora-mysql", "minCapacity": 0, "engineVersion": "8.0.mysql_aurora.3.08.0"}
+    paused = {"minCapacity": 0, "access": "password"}
+    assert load("dev", database=paused).database.min_capacity == 0
+    mysql = {**paused, "engine": "aurora-mysql", "engineVersion": "8.0.mysql_aurora.3.08.0"}
     assert load("dev", database=mysql).database.min_capacity == 0
-    assert load("dev", database={"minCapacity": 0, "engineVersion": "13.15"}).database.version
+    assert load("dev", database={**paused, "engineVersion": "13.15"}).database.version
+    assert load("dev", database={"minCapacity": 0.5}).database.access == "proxy"
 
 
 def test_yes_and_on_stay_text_as_the_pulumi_cli_reads_them() -> None:

@@ -131,6 +131,11 @@ BAD_DATA = [
         "database: minCapacity 0 (automatic pause) needs Aurora MySQL 3.08.0+",
     ),
     (
+        {"database": {"minCapacity": 0}},
+        "database: minCapacity 0 (automatic pause) never pauses behind RDS Proxy, which keeps "
+        "connections open; set access: password or minCapacity 0.5 or more",
+    ),
+    (
         {"database": {"minCapacity": 8, "maxCapacity": 4}},
         "database: minCapacity 8.0 is above maxCapacity 4.0",
     ),

@@ -133,7 +133,7 @@ class DatabaseConfig(EngineModel):
         le=256,
         multiple_of=0.5,
         description="Serverless v2 floor; 0 pauses an idle cluster (engine versions with "
-        "auto-pause).",
+        "auto-pause; not behind RDS Proxy, whose open connections keep it awake).",
         json_schema_extra=aws(SERVERLESS_SCALING, "ACUs of about 2 GiB"),
     )
     max_capacity: float = Field(
@@ -262,6 +262,13 @@ class DatabaseConfig(EngineModel):
             raise ValueError(
                 f"minCapacity 0 (automatic pause) needs {auto_pause_versions(self.engine)}; "
                 f"engineVersion is {self.version}"
+            )
+        if self.min_capacity == 0 and self.access == "proxy":
+            # RDS Proxy holds connections open to each instance, so none behind it pauses:
+            # https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2-auto-pause.html
+            raise ValueError(
+                "minCapacity 0 (automatic pause) never pauses behind RDS Proxy, which keeps "
+                "connections open; set access: password or minCapacity 0.5 or more"
             )
         if _overlaps_every_day(self.backup_window, self.maintenance_window):
             raise ValueError(
