@@ -12,6 +12,7 @@ import pytest
 from components import config as stack_config
 from components.config import tiers
 from components.config.files import overlapping_networks, read_yaml
+from plan import __main__ as plan_cli
 from plan import engine
 from tests.conftest import MINIMAL, PROJECT_DIR, write_stack
 
@@ -317,41 +318,46 @@ DEV_HEAD = (
 )
 
 
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        (
-            DEV_HEAD + "  webplatform:network:\n    cidr: 10.0.0.0/16\n    natGateways: 1\n",
-            "error: Pulumi.bad.yaml: webplatform:network.natGateways: "
-            "expected one of none, single, perAz, got 1",
-        ),
-        ("config:\n  webplatform:owner: [unclosed\n", "error: Pulumi.bad.yaml: not valid YAML: "),
-        (
-            DEV_HEAD + "  webplatform:services:\n    web:\n      image: a/web:1\n"
-            "    web:\n      image: a/web:2\n",
-            "error: Pulumi.bad.yaml: not valid YAML: key 'web' appears twice in one mapping "
-            "(first on line 6) at line 8",
-        ),
-        (
-            "config:\n  - webplatform:owner: team\n",
-            "error: Pulumi.bad.yaml: config: expected a mapping of keys such as "
-            "webplatform:owner, got a list",
-        ),
-        (
-            DEV_HEAD + "  webplatform:network: [10.0.0.0/16]\n",
-            "error: Pulumi.bad.yaml: webplatform:network: expected a mapping of keys",
-        ),
-        (
-            DEV_HEAD + "  webplatform:network:\n    cidr: 10.10.0.0/16\n"
-            "  webplatform:backup:\n    enabled: yes\n",
-            "error: Pulumi.bad.yaml: webplatform:backup.enabled: expected true or false, got 'yes'",
-        ),
-    ],
-    ids=["bad-value", "bad-yaml", "duplicate-key", "config-a-list", "section-a-list", "yes"],
-)
-def test_the_plan_exits_2_with_one_line_and_no_traceback(
-    tmp_path: Path, text: str, message: str
-) -> None:
+CONFIG_MISTAKES = [
+    (
+        DEV_HEAD + "  webplatform:network:\n    cidr: 10.0.0.0/16\n    natGateways: 1\n",
+        "error: Pulumi.bad.yaml: webplatform:network.natGateways: "
+        "expected one of none, single, perAz, got 1",
+    ),
+    ("config:\n  webplatform:owner: [unclosed\n", "error: Pulumi.bad.yaml: not valid YAML: "),
+    (
+        DEV_HEAD + "  webplatform:services:\n    web:\n      image: a/web:1\n"
+        "    web:\n      image: a/web:2\n",
+        "error: Pulumi.bad.yaml: not valid YAML: key 'web' appears twice in one mapping "
+        "(first on line 6) at line 8",
+    ),
+    (
+        "config:\n  - webplatform:owner: team\n",
+        "error: Pulumi.bad.yaml: config: expected a mapping of keys such as "
+        "webplatform:owner, got a list",
+    ),
+    (
+        DEV_HEAD + "  webplatform:network: [10.0.0.0/16]\n",
+        "error: Pulumi.bad.yaml: webplatform:network: expected a mapping of keys",
+    ),
+    (
+        DEV_HEAD + "  webplatform:network:\n    cidr: 10.10.0.0/16\n"
+        "  webplatform:backup:\n    enabled: yes\n",
+        "error: Pulumi.bad.yaml: webplatform:backup.enabled: expected true or false, got 'yes'",
+    ),
+]
+CONFIG_MISTAKE_IDS = [
+    "bad-value",
+    "bad-yaml",
+    "duplicate-key",
+    "config-a-list",
+    "section-a-list",
+    "yes",
+]
+
+
+def test_the_plan_exits_2_with_one_line_and_no_traceback(tmp_path: Path) -> None:
+    text, message = CONFIG_MISTAKES[0]
     (tmp_path / "Pulumi.bad.yaml").write_text(text)
     result = subprocess.run(
         [sys.executable, "-m", "plan", "bad", "--stack-config-dir", str(tmp_path)],
@@ -364,6 +370,18 @@ def test_the_plan_exits_2_with_one_line_and_no_traceback(
     assert result.stdout == ""
     assert result.stderr.startswith(message), result.stderr
     assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(("text", "message"), CONFIG_MISTAKES, ids=CONFIG_MISTAKE_IDS)
+def test_each_config_mistake_is_one_line_naming_the_file_and_key(
+    tmp_path: Path, text: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "Pulumi.bad.yaml").write_text(text)
+    assert plan_cli.main(["bad", "--stack-config-dir", str(tmp_path)]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith(message), err
+    assert err.count("\n") == 1
 
 
 def test_the_first_mistake_in_file_order_is_reported() -> None:
