@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import functools
+import gc
 import hashlib
 import io
 from collections.abc import Callable
@@ -115,3 +116,9 @@ def plan_output(*args: str) -> tuple[int, str]:
     with contextlib.redirect_stdout(out):
         status = main(list(args))
     return status, out.getvalue()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What collection imported (pulumi_aws and the rest) lives to the end: the cycle collector
+    need not look at it again."""
+    gc.freeze()
