@@ -110,7 +110,16 @@ def main() -> None:
     print(f"  plan peak RSS    {max(rss):6.1f} MB  (target < 500 MB; the plan and its packs)")
 
     stack = yaml.safe_load((PROJECT_DIR / "Pulumi.prd.yaml").read_text())["config"]
+    for title, variants in scaled_variants(stack):
+        scale(title, stack, variants, floor_s)
+
+
+def scaled_variants(stack: dict) -> list[tuple[str, list[tuple[str, dict]]]]:
+    """Changes to the prd stack file that grow it: zones and endpoints, then services."""
     web = stack["webplatform:services"]["web"]
+    # The edge routes to the first service only, and request-count scaling needs a route.
+    unrouted = {**web, "autoscaling": {k: v for k, v in web["autoscaling"].items()
+                                       if k != "requestsPerTarget"}}  # fmt: skip
     network_variants = [
         (f"{zones} zones, {len(endpoints)} endpoints",
          {"aws:region": region,
@@ -120,13 +129,12 @@ def main() -> None:
         for endpoints in ([], ALL_ENDPOINTS)
     ]  # fmt: skip
     service_variants = [
-        (f"{n} services", {"webplatform:services": {f"svc{i}": web for i in range(n)},
+        (f"{n} services", {"webplatform:services": {f"svc{i}": unrouted if i else web
+                                                    for i in range(n)},
                            "webplatform:jobs": {}})
         for n in (1, 10, 50)
     ]  # fmt: skip
-    for title, variants in (("zones and endpoints", network_variants),
-                            ("services", service_variants)):  # fmt: skip
-        scale(title, stack, variants, floor_s)
+    return [("zones and endpoints", network_variants), ("services", service_variants)]
 
 
 def scale(title: str, stack: dict, variants: list[tuple[str, dict]], floor_s: float) -> None:
