@@ -106,6 +106,18 @@ RULES = [
         id="alb-host-length",
     ),
     pytest.param(
+        route(paths=["/a", "/b", "/c"]),
+        route(paths=["/a", "/b", "/c", "/d"]),
+        "edge.routes[0]: an ALB condition takes 3 values at most, paths has 4; split the route",
+        id="alb-condition-values",
+    ),
+    pytest.param(
+        route(hosts=["a.example.com", "b.example.com", "c.example.com"]),
+        route(hosts=["a.example.com", "b.example.com", "c.example.com", "d.example.com"]),
+        "edge.routes[0]: an ALB condition takes 3 values at most, hosts has 4; split the route",
+        id="alb-condition-host-values",
+    ),
+    pytest.param(
         route(paths=["/a*/*", "/b*/*"], hosts=["*.example.com"]),
         route(paths=["/a*/*", "/b*/*", "/c?"], hosts=["*.example.com"]),
         "edge.routes[0]: an ALB rule takes 5 wildcards (* and ?) at most, the route has 6",

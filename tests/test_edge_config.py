@@ -146,7 +146,12 @@ def test_wafs_rate_limit_range_comes_from_the_service_model() -> None:
         (
             {
                 "routes": [
-                    {"service": "web", "priority": 1, "paths": ["/a", "/b", "/c", "/d", "/e"]}
+                    {
+                        "service": "web",
+                        "priority": 1,
+                        "paths": ["/a", "/b", "/c"],
+                        "hosts": ["a.example.com", "b.example.com"],
+                    }
                 ]
             },
             "webplatform:edge.routes[0]: an ALB rule takes 4 host and path values at most",

@@ -56,10 +56,11 @@ TLS_POLICIES = (
 )
 # CloudFront viewer security policies accepted: TLS 1.2 or newer, 2021 ciphers or later.
 VIEWER_TLS_FLOOR = ("TLSv1.2_2021", "TLSv1.2_2025", "TLSv1.3_2025")
-# An ALB rule takes at most five condition values, the origin-verify header one of them, and
-# five wildcards (* and ?) across its conditions ("Quotas for your Application Load
-# Balancers", Rules; neither quota is adjustable).
+# An ALB rule takes at most three values per condition, five across its conditions (the
+# origin-verify header takes one) and five wildcards (* and ?): "Condition basics" of
+# {ALB_GUIDE}/rule-condition-types.html, and the Rules quotas of ALB_QUOTAS.
 ALB_QUOTAS = f"{ALB_GUIDE}/load-balancer-limits.html"
+CONDITION_VALUES = 3
 ROUTE_CONDITION_VALUES = 4
 RULE_WILDCARDS = 5
 RULE_PRIORITY_MAX = 50000  # ALB listener rule priorities are 1-50000; the edge keeps the last.
@@ -289,14 +290,14 @@ class RouteConfig(Model):
     )
     paths: list[str] = Field(
         default_factory=lambda: ["/*"],
-        description="ALB path patterns: case-sensitive, up to 128 characters of letters, digits, "
-        "_ - . $ / ~ \" ' @ : + & and the wildcards * ?",
+        description="Up to 3 ALB path patterns: case-sensitive, up to 128 characters of "
+        "letters, digits, _ - . $ / ~ \" ' @ : + & and the wildcards * ?",
         json_schema_extra=aws(f"{ELB_API}/API_RuleCondition.html"),
     )
     hosts: list[str] = Field(
         default_factory=list,
-        description="Host patterns, empty: any; up to 128 characters of lowercase letters, "
-        "digits, - . * ?, with a dot and only letters after the last one",
+        description="Up to 3 host patterns, empty: any; up to 128 characters of lowercase "
+        "letters, digits, - . * ?, with a dot and only letters after the last one",
         json_schema_extra=aws(f"{ELB_API}/API_HostHeaderConditionConfig.html"),
     )
 
@@ -320,6 +321,12 @@ class RouteConfig(Model):
     def _fits_one_rule(self) -> RouteConfig:
         if not self.paths and not self.hosts:
             raise ValueError("a route needs paths or hosts")
+        for field, values in (("paths", self.paths), ("hosts", self.hosts)):
+            if len(values) > CONDITION_VALUES:
+                raise ValueError(
+                    f"an ALB condition takes {CONDITION_VALUES} values at most, {field} has "
+                    f"{len(values)}; split the route"
+                )
         if len(self.paths) + len(self.hosts) > ROUTE_CONDITION_VALUES:
             raise ValueError(
                 f"an ALB rule takes {ROUTE_CONDITION_VALUES} host and path values at most "
