@@ -49,6 +49,7 @@ def test_tables_from_config(plan_stack, tier: str, protected: bool) -> None:
         {"attributeName": "customer", "keyType": "HASH"},
         {"attributeName": "sk", "keyType": "RANGE"},
     ]
+    assert "readCapacity" not in index and "writeCapacity" not in index
     assert inputs["ttl"] == {"attributeName": "expiresAt", "enabled": True}
     assert (inputs["streamEnabled"], inputs["streamViewType"]) == (True, "NEW_AND_OLD_IMAGES")
     assert inputs["serverSideEncryption"] == {"enabled": True, "kmsKeyArn": data_key.outputs["arn"]}
@@ -56,6 +57,13 @@ def test_tables_from_config(plan_stack, tier: str, protected: bool) -> None:
     assert inputs["deletionProtectionEnabled"] is protected
     assert table.protect is protected
     assert plan.outputs["tables"] == {"orders": f"webplatform-{tier}-orders"}
+
+
+def test_a_provisioned_tables_indexes_get_its_capacity(plan_stack) -> None:
+    provisioned = {**ORDERS, "billingMode": "PROVISIONED", "readCapacity": 5, "writeCapacity": 2}
+    plan = plan_stack("dev", tables={"orders": provisioned})
+    (index,) = by_name(plan, TABLE, "tables-orders").inputs["globalSecondaryIndexes"]
+    assert (index["readCapacity"], index["writeCapacity"]) == (5, 2)
 
 
 def test_app_settings_become_secure_string_parameters(plan_stack) -> None:

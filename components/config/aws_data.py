@@ -196,8 +196,10 @@ CACHE_VERSIONS = {
     "redis": ("6.0", "6.2", "7.0", "7.1"),
 }
 # Node type families of current generation ("Supported node types",
-# https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheNodes.SupportedTypes.html).
-CACHE_NODE_FAMILIES = ("t3", "t4g", "m5", "m6g", "m7g", "r5", "r6g", "r6gd", "r7g", "c7gn")
+# https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheNodes.SupportedTypes.html),
+# without r6gd: its replication groups need data tiering on (CreateReplicationGroup,
+# DataTieringEnabled), which this program does not use.
+CACHE_NODE_FAMILIES = ("t3", "t4g", "m5", "m6g", "m7g", "r5", "r6g", "r7g", "c7gn")
 CACHE_BURSTABLE_SIZES = ("micro", "small", "medium")
 
 
@@ -269,6 +271,8 @@ def instance_class_problem(name: str) -> str | None:
 def cache_node_problem(node_type: str) -> str | None:
     """What is wrong with an ElastiCache node type (cache.<family>.<size>), or None."""
     _, family, size = node_type.split(".", 2)
+    if family == "r6gd":
+        return f"{node_type}: r6gd nodes need data tiering, which the cache does not use"
     if family not in CACHE_NODE_FAMILIES:
         families = ",".join(CACHE_NODE_FAMILIES)
         return f"{node_type}: current node types are cache.{{{families}}}.<size>"

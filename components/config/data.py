@@ -44,6 +44,7 @@ S3_TRANSITION = "https://docs.aws.amazon.com/AmazonS3/latest/API/API_Transition.
 # DynamoDB attribute names (keys and the TTL attribute) are 1 to 255 characters (botocore's
 # dynamodb KeySchemaAttributeName and TimeToLiveAttributeName; a test compares them).
 ATTRIBUTE_NAME_MAX = 255
+POSTGRES_NAME_MAX = 63  # identifiers longer than NAMEDATALEN - 1 are cut
 
 ENGINE_PORTS = {"aurora-postgresql": 5432, "aurora-mysql": 3306, "valkey": 6379, "redis": 6379}
 DEFAULT_VERSIONS = {
@@ -78,16 +79,20 @@ def _overlaps_every_day(daily: str, weekly: str) -> bool:
     return any(
         day * 1440 + start < weekly_end + shift and weekly_start + shift < day * 1440 + end
         for day in range(8)
-        for shift in (-week, 0)
+        for shift in (-week, 0, week)
     )
 
 
-def _check_window(value: str, pattern: re.Pattern[str], example: str, minimum: int) -> str:
+def _check_window(
+    value: str, pattern: re.Pattern[str], example: str, minimum: int, maximum: int = 7 * 1440
+) -> str:
     if not pattern.match(value):
         raise ValueError(f"expected a UTC window such as {example!r}, got {value!r}")
     start, end = window_minutes(value)
     if end - start < minimum:
         raise ValueError(f"{value!r} is shorter than {minimum} minutes")
+    if end - start > maximum:
+        raise ValueError(f"{value!r} is longer than {maximum // 60} hours")
     return value
 
 
@@ -137,10 +142,14 @@ class DatabaseConfig(EngineModel):
         json_schema_extra=aws(SERVERLESS_SCALING, "ACUs of about 2 GiB"),
     )
     max_capacity: float = Field(
-        ge=0.5,
+        ge=1,
         le=256,
         multiple_of=0.5,
-        json_schema_extra=aws(SERVERLESS_SCALING, "ACUs of about 2 GiB"),
+        description='Serverless v2 ceiling, 1 to 256 ("You can choose a maximum capacity from 1 '
+        'to 256 ACUs").',
+        json_schema_extra=aws(
+            f"{AURORA}/aurora-serverless-v2-administration.html", "ACUs of about 2 GiB"
+        ),
     )
     instances: int = Field(
         ge=1,
@@ -165,15 +174,16 @@ class DatabaseConfig(EngineModel):
     )
     database_name: str = Field(
         "app",
-        pattern=r"^[a-zA-Z][a-zA-Z0-9_]{0,62}$",
-        description="A letter, then letters, digits or underscores (63 at most: PostgreSQL's "
-        "limit)",
+        pattern=r"^[a-zA-Z][a-zA-Z0-9_]{0,63}$",
+        description="A letter, then letters, digits or underscores: 64 at most, 63 on PostgreSQL",
         json_schema_extra=aws(f"{RDS_API}/API_CreateDBCluster.html"),
     )
     master_username: str = Field(
         "app_admin",
         pattern=r"^[a-zA-Z][a-zA-Z0-9_]{0,15}$",
-        json_schema_extra=aws(f"{AURORA}/CHAP_Limits.html#RDS_Limits.Constraints"),
+        description="1-16 letters, digits or underscores, a letter first; not a reserved word "
+        "(rdsadmin; admin on PostgreSQL)",
+        json_schema_extra=aws(f"{RDS_API}/API_CreateDBCluster.html"),
     )
     deletion_protection: bool = Field(json_schema_extra=aws(f"{RDS_API}/API_CreateDBCluster.html"))
     auto_minor_version_upgrade: bool = Field(
@@ -275,6 +285,25 @@ class DatabaseConfig(EngineModel):
                 f"backupWindow {self.backup_window} overlaps maintenanceWindow "
                 f"{self.maintenance_window}; RDS needs them apart"
             )
+        postgres = self.engine == "aurora-postgresql"
+        if postgres and len(self.database_name) > POSTGRES_NAME_MAX:
+            raise ValueError(f"databaseName: PostgreSQL names are {POSTGRES_NAME_MAX} at most")
+        # "Can't be a reserved word for the chosen database engine" (CreateDBCluster): RDS
+        # answers "MasterUsername admin cannot be used as it is a reserved word used by the
+        # engine" for admin on PostgreSQL, and refuses rdsadmin, its own user, on both.
+        reserved = {"rdsadmin", "admin"} if postgres else {"rdsadmin"}
+        if self.master_username.lower() in reserved:
+            raise ValueError(
+                f"masterUsername {self.master_username} is reserved by {self.engine}; choose "
+                "another, such as app_admin"
+            )
+        if self.engine == "aurora-mysql" and self.instance_class.startswith("db.t3."):
+            # The cluster turns Performance Insights on, which Aurora MySQL has on no db.t3
+            # class: {AURORA}/USER_DatabaseInsights.Engines.html
+            raise ValueError(
+                f"{self.instance_class}: Aurora MySQL has no Performance Insights on db.t3; "
+                "choose db.t4g or larger"
+            )
         return self
 
 
@@ -306,7 +335,8 @@ class CacheConfig(EngineModel):
     )
     maintenance_window: str = Field(
         "sun:20:00-sun:21:00",
-        description="ddd:hh24:mi-ddd:hh24:mi UTC, 60 minutes or more",
+        description="ddd:hh24:mi-ddd:hh24:mi UTC, 60 minutes to 24 hours, apart from the "
+        "snapshot window",
         json_schema_extra=aws(f"{ELASTICACHE}/maintenance-window.html"),
     )
     auto_minor_version_upgrade: bool = Field(
@@ -351,7 +381,17 @@ class CacheConfig(EngineModel):
     @field_validator("maintenance_window")
     @classmethod
     def _check_maintenance_window(cls, window: str) -> str:
-        return _check_window(window, WEEKLY_WINDOW, "sun:20:00-sun:21:00", 60)
+        return _check_window(window, WEEKLY_WINDOW, "sun:20:00-sun:21:00", 60, 24 * 60)
+
+    @model_validator(mode="after")
+    def _windows_apart(self) -> CacheConfig:
+        # ElastiCache: "The snapshot window and maintenance window must not overlap."
+        if _overlaps_every_day(self.snapshot_window, self.maintenance_window):
+            raise ValueError(
+                f"snapshotWindow {self.snapshot_window} overlaps maintenanceWindow "
+                f"{self.maintenance_window}; ElastiCache needs them apart"
+            )
+        return self
 
 
 AttributeType = Literal["S", "N", "B"]
@@ -456,7 +496,7 @@ class BucketsConfig(Model):
         ),
     )
     archive_to_glacier_days: int = Field(
-        ge=1,
+        ge=0,
         description="Log archive objects move to S3 Glacier Flexible Retrieval (GLACIER).",
         json_schema_extra=aws(S3_TRANSITION, "days"),
     )

@@ -14,6 +14,7 @@ import json
 import re
 import types
 import typing
+import unicodedata
 from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,11 @@ LOG_RETENTION_DAYS = (
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
     1096, 1827, 2192, 2557, 2922, 3288, 3653,
 )  # fmt: skip
+
+
+def _separator(char: str) -> bool:
+    """A Unicode separator (category Z), the white space AWS tag values take."""
+    return unicodedata.category(char).startswith("Z")
 
 
 class StackConfig(Model):
@@ -201,8 +207,9 @@ class StackConfig(Model):
     @field_validator("owner")
     @classmethod
     def _check_tag_value(cls, owner: str) -> str:
-        # AWS tag values: Unicode letters, digits, white space and _ . : / = + - @.
-        wrong = sorted({c for c in owner if not (c.isalnum() or c.isspace() or c in "_.:/=+-@")})
+        # AWS tag values: Unicode letters, digits, separators (\p{Z}: spaces, not tabs or line
+        # breaks) and _ . : / = + - @.
+        wrong = sorted({c for c in owner if not (c.isalnum() or _separator(c) or c in "_.:/=+-@")})
         if wrong:
             raise ValueError(f"an AWS tag value takes no {' '.join(wrong)!r}")
         if owner.lower().startswith("aws:"):

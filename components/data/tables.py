@@ -88,7 +88,7 @@ class Tables(pulumi.ComponentResource):
                 aws.dynamodb.TableAttributeArgs(name=k, type=t)
                 for k, t in spec["attributes"].items()
             ],
-            global_secondary_indexes=[_index(i) for i in spec["global_secondary_indexes"]],
+            global_secondary_indexes=[_index(i, spec) for i in spec["global_secondary_indexes"]],
             ttl=aws.dynamodb.TableTtlArgs(attribute_name=spec["ttl_attribute"], enabled=True)
             if spec["ttl_attribute"]
             else None,
@@ -103,11 +103,15 @@ class Tables(pulumi.ComponentResource):
         )
 
 
-def _index(index: IndexSpec) -> aws.dynamodb.TableGlobalSecondaryIndexArgs:
+def _index(index: IndexSpec, table: TableSpec) -> aws.dynamodb.TableGlobalSecondaryIndexArgs:
+    """An index of a PROVISIONED table gets the table's capacity: DynamoDB refuses an index
+    without throughput in that mode (GlobalSecondaryIndex, ProvisionedThroughput)."""
     keys = [(index["hash_key"], "HASH"), (index["range_key"], "RANGE")]
     return aws.dynamodb.TableGlobalSecondaryIndexArgs(
         name=index["name"],
         projection_type=index["projection"],
+        read_capacity=table["read_capacity"],
+        write_capacity=table["write_capacity"],
         key_schemas=[
             aws.dynamodb.TableGlobalSecondaryIndexKeySchemaArgs(attribute_name=a, key_type=kind)
             for a, kind in keys
