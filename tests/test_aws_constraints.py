@@ -322,7 +322,7 @@ RULES = [
     pytest.param(
         {"edge": {"waf": {"officeCidrs": ["0.0.0.0/1", "2001:db8::/32"]}}},
         {"edge": {"waf": {"officeCidrs": ["::/0"]}}},
-        "edge.waf.officeCidrs: ::/0: WAF IP sets take any range but /0",
+        "edge.waf.officeCidrs: expected a CIDR block narrower than /0, got '::/0'",
         id="waf-ip-set-range",
     ),
     pytest.param(

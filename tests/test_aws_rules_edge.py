@@ -19,8 +19,9 @@ from tests.test_aws_constraints import (
 from tests.test_config import MINIMAL, WEB
 
 ZONE_MAX = int(service_shape("route53", "ResourceId")["max"])
-TOP = "d" * 48  # three 63-character labels, their dots and this: 240 characters
-DOMAIN = f"{'a' * 63}.{'b' * 63}.{'c' * 63}.{TOP}"
+DOMAIN = f"{'a' * 40}.{'b' * 12}.com"  # 57 characters: origin.<domain> is ACM's 64
+ZONE = "Z0123456789ABCDEFGHIJ"
+APP = {"domain": "app.example.com", "hostedZoneId": ZONE}
 UA_LIMIT = edge.REGEX_SET_PATTERNS
 # The longest context whose `<context>/**` fits the trigger with a NAME_MAX-character name.
 CONTEXT_ROOM = pipeline.trigger_pattern_max("GitFilePathPattern") - NAME_MAX - len("/**")
@@ -29,7 +30,7 @@ CONTEXT = "d" * (CONTEXT_ROOM - len("/")) + "/{service}"
 
 def route(**changes: object) -> dict:
     routes = [{"service": "web", "priority": 10, **changes}]
-    return {"services": {"web": WEB}, "edge": {"routes": routes}}
+    return {"services": {"web": WEB}, "edge": {**APP, "routes": routes}}
 
 
 def waf(**changes: object) -> dict:
@@ -51,10 +52,10 @@ def blue_green(**changes: object) -> dict:
 # (changes just inside, changes just outside, the message of the outside one)
 RULES = [
     pytest.param(
-        {"edge": {"domain": DOMAIN, "hostedZoneId": "Z0123456789ABCDEFGHIJ"}},
-        {"edge": {"domain": f"{DOMAIN}d", "hostedZoneId": "Z0123456789ABCDEFGHIJ"}},
+        {"edge": {"domain": DOMAIN, "hostedZoneId": ZONE}},
+        {"edge": {"domain": f"d{DOMAIN}", "hostedZoneId": ZONE}},
         "edge.domain: expected a lowercase domain name such as app.example.com",
-        id="domain-240-characters",
+        id="domain-57-characters",
     ),
     pytest.param(
         {"edge": {"domain": "app.example.com", "hostedZoneId": "Z" + "A" * (ZONE_MAX - 1)}},
@@ -94,16 +95,25 @@ RULES = [
         id="alb-host-needs-a-dot",
     ),
     pytest.param(
-        route(hosts=["api.example.com"]),
-        route(hosts=["api.example.c0m"]),
+        route(hosts=["origin.app.example.com"]),
+        route(hosts=["origin.app.example.c0m"]),
         "edge.routes[0].hosts: expected host patterns such as api.example.com",
         id="alb-host-letters-after-the-last-dot",
     ),
     pytest.param(
-        route(hosts=[f"{'h' * 59}.{'i' * 64}.com"]),
-        route(hosts=[f"{'h' * 60}.{'i' * 64}.com"]),
-        "edge.routes[0].hosts: expected host patterns such as api.example.com",
-        id="alb-host-length",
+        route(hosts=["origin.*.com"]),
+        route(hosts=["api.example.com"]),
+        "edge.routes[0].hosts: api.example.com never matches: CloudFront sends the load "
+        "balancer Host origin.app.example.com; route by paths",
+        id="alb-host-cloudfront-sends",
+    ),
+    pytest.param(
+        {"services": {"web": WEB}, "edge": {"routes": [{"service": "web", "priority": 10}]}},
+        {"services": {"web": WEB},
+         "edge": {"routes": [{"service": "web", "priority": 10, "hosts": ["*.example.com"]}]}},
+        "edge.routes[0].hosts: *.example.com never matches: CloudFront sends the load balancer "
+        "its own DNS name as Host; route by paths",
+        id="alb-host-without-domain",
     ),
     pytest.param(
         route(paths=["/a", "/b", "/c"]),
@@ -112,8 +122,8 @@ RULES = [
         id="alb-condition-values",
     ),
     pytest.param(
-        route(hosts=["a.example.com", "b.example.com", "c.example.com"]),
-        route(hosts=["a.example.com", "b.example.com", "c.example.com", "d.example.com"]),
+        route(hosts=["*.example.com", "origin.app.*.com", "*.app.example.com"]),
+        route(hosts=["*.example.com", "origin.app.*.com", "*.app.example.com", "*.com"]),
         "edge.routes[0]: an ALB condition takes 3 values at most, hosts has 4; split the route",
         id="alb-condition-host-values",
     ),
@@ -122,6 +132,25 @@ RULES = [
         route(paths=["/a*/*", "/b*/*", "/c?"], hosts=["*.example.com"]),
         "edge.routes[0]: an ALB rule takes 5 wildcards (* and ?) at most, the route has 6",
         id="alb-rule-wildcards",
+    ),
+    pytest.param(
+        waf(officeCidrs=["203.0.113.5/32", "2001:db8::1/128"]),
+        waf(officeCidrs=["203.0.113.5"]),
+        "edge.waf.officeCidrs: expected CIDR blocks such as 203.0.113.0/24 (one address: /32), "
+        "got '203.0.113.5'",
+        id="waf-ip-set-cidr-notation",
+    ),
+    pytest.param(
+        blue_green(testCidrs=["203.0.113.5/32"]),
+        blue_green(testCidrs=["203.0.113.5"]),
+        "pipeline.blueGreen.testCidrs: expected CIDR blocks such as 203.0.113.0/24",
+        id="security-group-cidr-notation",
+    ),
+    pytest.param(
+        waf(blockedUserAgents=["a" * 200]),
+        waf(blockedUserAgents=["a" * 201]),
+        "edge.waf.blockedUserAgents: 'aaaa",
+        id="waf-regex-200-characters",
     ),
     pytest.param(
         waf(adminPaths=["/" + "a" * 199]),
@@ -265,7 +294,10 @@ def test_the_ci_token_fits_a_byte_match_with_its_bearer_prefix() -> None:
 def test_the_hand_written_rules_fit_botocores() -> None:
     acm = service_shape("acm", "DomainNameString")
     origin = f"origin.{DOMAIN}"
-    assert len(origin) <= acm["max"] and re.fullmatch(acm["pattern"], origin)
+    assert len(origin) == 64 <= acm["max"] and re.fullmatch(acm["pattern"], origin)
+    # An ALB host condition value is 128 characters at most (HostHeaderConditionConfig).
+    host = f"{'h' * 59}.{'i' * 64}.com"
+    assert edge.HOST_PATTERN.fullmatch(host) and not edge.HOST_PATTERN.fullmatch(f"h{host}")
     name = service_shape("wafv2", "EntityName")
     for group in edge.MANAGED_GROUPS:
         assert re.fullmatch(name["pattern"], f"AWSManagedRules{group}")

@@ -355,10 +355,12 @@ def test_routes_send_hosts_and_paths_to_each_web_service(plan_stack) -> None:
         "dev",
         services={"web": WEB, "api": API, "worker": WORKER},
         edge={
+            "domain": "app.example.com",
+            "hostedZoneId": "Z0123456789ABCDEFGHIJ",
             "routes": [
                 {"service": "api", "priority": 10, "paths": ["/api/*"], "hosts": ["*.example.com"]},
                 {"service": "web", "priority": 20},
-            ]
+            ],
         },
     )
     rules = {r.name: r.inputs for r in of_type(plan, RULE)}

@@ -103,12 +103,12 @@ def test_wafs_rate_limit_range_comes_from_the_service_model() -> None:
         ),
         (
             {"waf": {"officeCidrs": ["203.0.113.1/24"]}},
-            "webplatform:edge.waf.officeCidrs: expected CIDRs such as 203.0.113.0/24, got "
-            "'203.0.113.1/24'",
+            "webplatform:edge.waf.officeCidrs: expected CIDR blocks such as 203.0.113.0/24 (one "
+            "address: /32), got '203.0.113.1/24'",
         ),
         (
             {"waf": {"denyCidrs": ["0.0.0.0/0"]}},
-            "webplatform:edge.waf.denyCidrs: 0.0.0.0/0: WAF IP sets take any range but /0",
+            "webplatform:edge.waf.denyCidrs: expected a CIDR block narrower than /0",
         ),
         (
             {"waf": {"partnerCidrs": ["198.51.100.0/24", "198.51.100.0/24"]}},

@@ -399,7 +399,7 @@ BAD_PIPELINES = [
     ({"pipeline": {"traffic": {"type": "slow"}}}, "pipeline.traffic.type: expected one of"),
     (
         {"pipeline": {"blueGreen": {"testCidrs": ["0.0.0.0/0"]}}},
-        "pipeline.blueGreen.testCidrs: expected IPv4 CIDR blocks narrower than /0",
+        "pipeline.blueGreen.testCidrs: expected a CIDR block narrower than /0",
     ),
     (
         {"pipeline": {"buildComputeType": "HUGE"}},

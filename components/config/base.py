@@ -1,5 +1,6 @@
 """What every part of the stack config model shares."""
 
+import ipaddress
 import types
 import typing
 import zoneinfo
@@ -73,6 +74,28 @@ def platform(reason: str, unit: str | None = None) -> JsonDict:
     if unit:
         extra["unit"] = unit
     return extra
+
+
+def cidr_blocks(cidrs: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """Distinct CIDR blocks narrower than /0, each with its prefix length: WAF IP sets and
+    security group rules take CIDR notation only ("for the IP address 192.0.2.44, specify
+    192.0.2.44/32", API_IPSet; API_AuthorizeSecurityGroupIngress, CidrIpv4)."""
+    networks = []
+    for cidr in cidrs:
+        try:
+            network = ipaddress.ip_network(cidr) if "/" in cidr else None
+        except ValueError:
+            network = None
+        if network is None:
+            raise ValueError(
+                f"expected CIDR blocks such as 203.0.113.0/24 (one address: /32), got {cidr!r}"
+            )
+        if network.prefixlen == 0:
+            raise ValueError(f"expected a CIDR block narrower than /0, got {cidr!r}")
+        networks.append(network)
+    if len(set(cidrs)) != len(cidrs):
+        raise ValueError("lists a CIDR twice")
+    return networks
 
 
 def _check_time_zone(name: str) -> str:

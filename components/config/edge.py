@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import gzip
-import ipaddress
 import json
 import re
 import re._parser as re_parser
@@ -21,7 +20,7 @@ from typing import Any, Literal
 import botocore
 from pydantic import Field, field_validator, model_validator
 
-from components.config.base import Model, aws, platform
+from components.config.base import Model, aws, cidr_blocks, platform
 
 ALB_GUIDE = "https://docs.aws.amazon.com/elasticloadbalancing/latest/application"
 CLOUDFRONT_API = "https://docs.aws.amazon.com/cloudfront/latest/APIReference"
@@ -32,9 +31,11 @@ WAF_IP_SET = f"{WAF_API}/API_IPSet.html"
 # A byte match's search string is 200 bytes at most (ByteMatchStatement, SearchString).
 BYTE_MATCH = f"{WAF_API}/API_ByteMatchStatement.html"
 ACM_DOMAIN = "https://docs.aws.amazon.com/acm/latest/APIReference/API_RequestCertificate.html"
-# 240 characters at most, so that `origin.<domain>` stays within DNS's 253.
+# 57 characters at most, so that `origin.<domain>`, the regional certificate's name, stays
+# within the 64 characters ACM takes for a certificate's DomainName (its Common Name).
+DOMAIN_MAX = 64 - len("origin.")
 DOMAIN = re.compile(
-    r"(?=.{1,240}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]"
+    rf"(?=.{{1,{DOMAIN_MAX}}}$)([a-z0-9]([a-z0-9-]{{0,61}}[a-z0-9])?\.)+[a-z][a-z0-9-]{{0,61}}[a-z0-9]"
 )
 # ALB host conditions (HostHeaderConditionConfig): 128 characters of letters, digits, - . and
 # the wildcards * ?, at least one ".", only letters after the last one; lowercase here, as
@@ -53,6 +54,13 @@ TLS_POLICIES = (
     "ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04",
     "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-2023-04",
     "ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04",
+    # The hybrid post-quantum ones, which AWS recommends (Res-PQ is the console's default).
+    "ELBSecurityPolicy-TLS13-1-2-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-3-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-2-FIPS-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-3-FIPS-PQ-2025-09",
 )
 # CloudFront viewer security policies accepted: TLS 1.2 or newer, 2021 ciphers or later.
 VIEWER_TLS_FLOOR = ("TLSv1.2_2021", "TLSv1.2_2025", "TLSv1.3_2025")
@@ -85,8 +93,11 @@ REFUSED_REGEX = {
     "ATOMIC_GROUP": "atomic groups",
     "POSSESSIVE_REPEAT": "possessive quantifiers",
 }
-# A regex pattern set holds 10 patterns at most ("AWS WAF quotas").
+# A regex pattern set holds 10 patterns at most, each of 200 characters at most ("AWS WAF
+# quotas", neither adjustable; the API's RegexString allows 512, but WAF refuses more than 200).
+WAF_QUOTAS = f"{WAF_GUIDE}/limits.html"
 REGEX_SET_PATTERNS = 10
+REGEX_PATTERN_MAX = 200
 Mode = Literal["block", "count"]
 
 
@@ -131,15 +142,7 @@ def _opcodes(parsed: Any) -> Iterator[str]:
 
 
 def _check_cidrs(cidrs: list[str]) -> list[str]:
-    for cidr in cidrs:
-        try:
-            network = ipaddress.ip_network(cidr, strict=True)
-        except ValueError:
-            raise ValueError(f"expected CIDRs such as 203.0.113.0/24, got {cidr!r}") from None
-        if network.prefixlen == 0:
-            raise ValueError(f"{cidr}: WAF IP sets take any range but /0")
-    if len(set(cidrs)) != len(cidrs):
-        raise ValueError("lists a CIDR twice")
+    cidr_blocks(cidrs)
     return cidrs
 
 
@@ -221,7 +224,7 @@ class WafConfig(Model):
     blocked_user_agents: list[str] = Field(
         default_factory=list,
         description="Regular expressions of User-Agent values to block: up to 10 (a regex "
-        "pattern set), each of botocore's RegexPatternString length, without backreferences, "
+        "pattern set), each of 1-200 characters (WAF's quota), without backreferences, "
         "conditionals, atomic groups or possessive quantifiers (PCRE constructs WAF refuses)",
         json_schema_extra=aws(WAF_REGEX),
     )
@@ -259,7 +262,7 @@ class WafConfig(Model):
     @field_validator("blocked_user_agents")
     @classmethod
     def _check_user_agents(cls, patterns: list[str]) -> list[str]:
-        limit = int(service_shape("wafv2", "RegexPatternString")["max"])
+        limit = REGEX_PATTERN_MAX
         if len(patterns) > REGEX_SET_PATTERNS:
             raise ValueError(f"a regex pattern set holds at most {REGEX_SET_PATTERNS} patterns")
         for pattern in patterns:
@@ -296,8 +299,9 @@ class RouteConfig(Model):
     )
     hosts: list[str] = Field(
         default_factory=list,
-        description="Up to 3 host patterns, empty: any; up to 128 characters of lowercase "
-        "letters, digits, - . * ?, with a dot and only letters after the last one",
+        description="Up to 3 host patterns, empty: any; each must match origin.<domain>, the "
+        "one Host CloudFront sends; up to 128 characters of lowercase letters, digits, - . * ?, "
+        "with a dot and only letters after the last one",
         json_schema_extra=aws(f"{ELB_API}/API_HostHeaderConditionConfig.html"),
     )
 
@@ -347,8 +351,7 @@ class EdgeConfig(Model):
     domain: str | None = Field(
         None,
         description="The app's domain (app.example.com), none: CloudFront's own domain; "
-        "lowercase labels of 1-63 characters, 240 at most so that origin.<domain> stays within "
-        "ACM's 253",
+        "lowercase labels, 57 characters at most so that origin.<domain> fits ACM's 64",
         json_schema_extra=aws(ACM_DOMAIN),
     )
     hosted_zone_id: str | None = Field(

@@ -6,13 +6,12 @@ Tier defaults for these keys live with the others in `components.config.TIER_DEF
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from typing import Literal
 
 from pydantic import Field, field_validator
 
-from components.config.base import NAME_MAX, Model, aws
+from components.config.base import NAME_MAX, Model, aws, cidr_blocks
 from components.config.edge import service_shape
 from components.config.observability import PUT_METRIC_ALARM
 
@@ -200,17 +199,9 @@ class BlueGreenConfig(Model):
     @field_validator("test_cidrs")
     @classmethod
     def _check_cidrs(cls, cidrs: list[str]) -> list[str]:
-        for cidr in cidrs:
-            try:
-                network = ipaddress.ip_network(cidr)
-            except ValueError:
-                raise ValueError(
-                    f"expected CIDR blocks such as 203.0.113.0/24, got {cidr!r}"
-                ) from None
-            if network.version != 4 or network.prefixlen == 0:
-                raise ValueError(f"expected IPv4 CIDR blocks narrower than /0, got {cidr!r}")
-        if len(set(cidrs)) != len(cidrs):
-            raise ValueError("lists a CIDR twice")
+        for cidr, network in zip(cidrs, cidr_blocks(cidrs), strict=True):
+            if network.version != 4:
+                raise ValueError(f"expected IPv4 CIDR blocks, got {cidr!r}")
         return cidrs
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import fnmatch
 import json
 import re
 import types
@@ -607,6 +608,17 @@ def _check_edge(config: StackConfig, secret: bool) -> Iterator[Mistake]:
                 f"edge.routes[{i}].service",
                 f"service {route.service!r} has no port; only web-facing services take routes",
             )
+        # CloudFront forwards every viewer header but Host (AllViewerExceptHostHeader) and
+        # sends the origin's name instead ("Request and response behavior for custom origins").
+        origin = edge.origin_domain
+        for host in route.hosts:
+            if origin is None or not fnmatch.fnmatchcase(origin, host):
+                sent = f"Host {origin}" if origin else "its own DNS name as Host"
+                yield (
+                    f"edge.routes[{i}].hosts",
+                    f"{host} never matches: CloudFront sends the load balancer {sent}; "
+                    "route by paths",
+                )
     if edge.waf.ci_token is not None and not secret:
         yield (
             "edge.waf.ciToken",

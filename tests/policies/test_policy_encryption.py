@@ -8,6 +8,7 @@ import pytest
 from policy_harness import DELETE, UNKNOWN, Res, check_resource, check_stack, mutate
 from pulumi_policy.proxy import UnknownValueError
 
+from components.config import edge as edge_config
 from encryption_policies import at_rest, in_transit
 
 KEY = "arn:aws:kms:ap-northeast-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -477,6 +478,13 @@ def test_parameters_override_defaults():
         check_resource(at_rest.ECR_REPOSITORY, "aws:ecr/repository:Repository", ecr, config=config)
         == []
     )
+
+
+def test_the_pack_allows_every_tls_policy_the_stack_config_offers():
+    policy = in_transit.LISTENER_TLS_POLICY
+    for ssl_policy in edge_config.TLS_POLICIES:
+        listener = mutate(HTTPS_LISTENER, "sslPolicy", ssl_policy)
+        assert check_resource(policy, "aws:lb/listener:Listener", listener) == [], ssl_policy
 
 
 def test_unknown_value_is_left_to_the_sdk():
