@@ -475,21 +475,38 @@ def test_a_runtime_lambda_no_longer_patches_is_a_warning(plan_stack, capsys) -> 
     ) in capsys.readouterr().err
 
 
-def test_an_app_setting_fits_a_standard_parameter() -> None:
-    def load_setting(value: str) -> None:
-        values = {k: v if isinstance(v, str) else json.dumps(v) for k, v in MINIMAL["prd"].items()}
-        values["webplatform:services"] = json.dumps({"web": WEB})
-        values["webplatform:appSettings"] = json.dumps({"web": {"TOKEN": value}})
-        stack_config.load("webplatform", "prd", values, {"webplatform:appSettings"})
+def _load_setting(value: str, owner: str = "web") -> None:
+    values = {k: v if isinstance(v, str) else json.dumps(v) for k, v in MINIMAL["prd"].items()}
+    values["webplatform:services"] = json.dumps({"web": WEB})
+    values["webplatform:functions"] = json.dumps({"hello": FUNCTION})
+    values["webplatform:appSettings"] = json.dumps({owner: {"TOKEN": value}})
+    stack_config.load("webplatform", "prd", values, {"webplatform:appSettings"})
 
-    load_setting("x" * 4096)
+
+def test_an_app_setting_fits_a_standard_parameter() -> None:
+    _load_setting("x" * 4096)
     for value, size in (("", 0), ("é" * 2049, 4098)):
         with pytest.raises(stack_config.ConfigError) as raised:
-            load_setting(value)
+            _load_setting(value)
         assert str(raised.value) == (
             "Pulumi.prd.yaml: webplatform:appSettings: web.TOKEN: a standard SSM parameter "
             f"holds 1 to 4096 bytes, this one {size}"
         )
+
+
+def test_an_app_setting_is_no_ssm_reference_and_belongs_to_a_service() -> None:
+    _load_setting("{{ not a reference }")
+    with pytest.raises(stack_config.ConfigError) as raised:
+        _load_setting("{{ssm:/other/value}}")
+    assert str(raised.value) == (
+        "Pulumi.prd.yaml: webplatform:appSettings: web.TOKEN: SSM refuses values wrapped in {{ }}"
+    )
+    with pytest.raises(stack_config.ConfigError) as raised:
+        _load_setting("x", owner="hello")
+    assert str(raised.value) == (
+        "Pulumi.prd.yaml: webplatform:appSettings.hello: 'hello' is a function; app settings "
+        "reach services only"
+    )
 
 
 def test_the_flow_log_traffic_choices_are_botocores() -> None:

@@ -51,8 +51,52 @@ RULES = [
     pytest.param(
         _service(image=REGISTRY + "w" * (255 - len(REGISTRY) - 2) + ":1"),
         _service(image=REGISTRY + "w" * (256 - len(REGISTRY) - 2) + ":1"),
-        "services.web.image: an image reference takes 255 characters at most, got 256",
+        "services.web.image: an image name takes 255 characters at most, got 256",
         id="ecs-image-length",
+    ),
+    pytest.param(
+        _service(image=REGISTRY + "w" * (255 - len(REGISTRY)) + "@sha256:" + "A0" * 32),
+        _service(image=REGISTRY + "w" * (256 - len(REGISTRY)) + "@sha256:" + "A0" * 32),
+        "services.web.image: an image name takes 255 characters at most, got 256",
+        id="ecs-image-length-before-the-digest",
+    ),
+    pytest.param(
+        _function(environment={"AB": "1"}),
+        _function(environment={"A": "1"}),
+        "functions.hello.environment: 'A': Lambda takes variable names of 2 characters or more",
+        id="lambda-variable-name-length",
+    ),
+    pytest.param(
+        _service(secrets={"TOKEN": "/a" * 15}),
+        _service(secrets={"TOKEN": "/a" * 16}),
+        f"services.web.secrets: TOKEN: {'/a' * 16!r}: a parameter hierarchy is 15 levels deep",
+        id="ssm-hierarchy-depth",
+    ),
+    pytest.param(
+        _service(minCount=1, desiredCount=1),
+        _service(minCount=0, desiredCount=0),
+        "services.web: minCount 0: target tracking has no metric without a task",
+        id="autoscaling-from-zero",
+    ),
+    pytest.param(
+        _service(minCount=0, desiredCount=0, autoscaling={"cpuPercent": None}),
+        _service(minCount=0, desiredCount=0, autoscaling={"memoryPercent": 80}),
+        "services.web: minCount 0: target tracking has no metric without a task",
+        id="autoscaling-off-from-zero",
+    ),
+    pytest.param(
+        {"services": {"web": WEB}, "jobs": {"nightly": {**JOB, "schedule": "cron(0 1 * * ? *)"}}},
+        {"services": {"web": WEB},
+         "jobs": {"nightly": {**JOB, "schedule": "cron(0 1 * * ? " + "2026," * 50 + "2027)"}}},
+        "jobs.nightly.schedule: a schedule expression takes 256 characters at most, got 270",
+        id="schedule-expression-length",
+    ),
+    pytest.param(
+        {"operators": {"principals": ["arn:aws:iam::333333333333:role/a-b/c~d/ops"]}},
+        {"operators": {"principals": ["arn:aws:iam::333333333333:role/a b/ops"]}},
+        "operators.principals: 'arn:aws:iam::333333333333:role/a b/ops' is not an IAM user or "
+        "role ARN",
+        id="iam-principal-path",
     ),
     pytest.param(
         _service(healthCheckPath="/" + "h" * 1023),
@@ -123,8 +167,8 @@ RULES = [
         id="lambda-image-region",
     ),
     pytest.param(
-        _function(environment={"A": "x" * 4095}),
-        _function(environment={"A": "x" * 4096}),
+        _function(environment={"AB": "x" * 4094}),
+        _function(environment={"AB": "x" * 4095}),
         "functions.hello.environment: Lambda takes 4 KB of variables at most, got 4097 bytes",
         id="lambda-environment-size",
     ),
@@ -165,6 +209,23 @@ def test_a_code_directory_over_lambdas_unzipped_limit_is_refused(
         raised.value
     )
     assert os.path.getsize("fn/app.py") == compute.LAMBDA_UNZIPPED_BYTES
+
+
+def test_code_that_zips_past_lambdas_upload_limit_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(stack_config.stack, "LAMBDA_UPLOAD_BYTES", 2**20)
+    Path("fn/tests").mkdir(parents=True)
+    Path("fn/app.py").write_bytes(b"\0" * 2**21)  # compresses to a few kB
+    Path("fn/tests/test_app.py").write_bytes(os.urandom(2**21))  # not packaged
+    load("prd", functions={"hello": {**FUNCTION, "code": "fn"}})
+    Path("fn/model.bin").write_bytes(os.urandom(2**20))
+    with pytest.raises(stack_config.ConfigError) as raised:
+        load("prd", functions={"hello": {**FUNCTION, "code": "fn"}})
+    assert "functions.hello.code: fn zips to 1 MB; Lambda takes 1 MB zipped through its API" in (
+        str(raised.value)
+    )
 
 
 def test_the_role_names_the_config_checks_are_the_roles_the_program_makes() -> None:

@@ -217,7 +217,7 @@ BAD_DATA = [
     ),
     (
         {"appSettings": {"wbe": {"SECRET_KEY": "x"}}},
-        "appSettings.wbe: no service or function named 'wbe'",
+        "appSettings.wbe: no service named 'wbe'",
     ),
     (
         {"buckets": {"archiveToGlacierDays": 400, "archiveExpireDays": 365}},

@@ -10,6 +10,7 @@ import json
 import pytest
 
 from components import config as stack_config
+from components.compute import job as job_component
 from components.config.compute import job_graphs
 from plan import engine
 from tests import asl
@@ -820,3 +821,13 @@ def test_schedules_are_encrypted_with_the_data_key_the_role_may_use(prd) -> None
     key = by_name(prd, "aws:kms/key:Key", "keys-data").outputs["arn"]
     for schedule in of_type(prd, "aws:scheduler/schedule:Schedule"):
         assert schedule.inputs["kmsKeyArn"] == key
+
+
+def test_a_schedule_names_its_jobs_within_schedulers_512_characters() -> None:
+    levels = [["import"], ["transform", "report"]]
+    assert (
+        job_component.schedule_description(levels) == "Starts the jobs import -> transform, report"
+    )
+    many = [[f"job-{i:02d}-{'x' * 24}" for i in range(20)]]
+    description = job_component.schedule_description(many)
+    assert len(description) == 512 and description.endswith("...")

@@ -11,12 +11,8 @@ import pulumi
 import pulumi_aws as aws
 
 from components.base import dead_letter_queue
+from components.config.compute import package_files
 from components.platform import Platform
-
-# Left out of a code archive: test modules and interpreter caches, which would otherwise
-# change the archive's hash (and redeploy the function) whenever the tests run.
-EXCLUDED_DIRS = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", "tests"}
-EXCLUDED_SUFFIXES = (".pyc", ".pyo")
 
 
 class FunctionSettings(TypedDict):
@@ -179,24 +175,12 @@ def code_archive(directory: str) -> pulumi.AssetArchive:
     The path is relative to the project root, the working directory of `pulumi` and of the
     offline plan.
     """
-    root = Path(directory)
-    if not root.is_dir():
+    if not Path(directory).is_dir():
         raise ValueError(f"no directory {directory!r} to package")
-    files: dict[str, pulumi.Asset | pulumi.Archive] = {}
-    for path in sorted(root.rglob("*")):
-        relative = path.relative_to(root)
-        if not path.is_file() or EXCLUDED_DIRS.intersection(relative.parts[:-1]):
-            continue
-        if path.suffix in EXCLUDED_SUFFIXES or _is_test_module(path.name):
-            continue
-        files[relative.as_posix()] = pulumi.FileAsset(str(path))
+    files: dict[str, pulumi.Asset | pulumi.Archive] = {
+        name: pulumi.FileAsset(str(path)) for name, path in package_files(directory).items()
+    }
     return pulumi.AssetArchive(files)
-
-
-def _is_test_module(filename: str) -> bool:
-    return filename == "conftest.py" or (
-        filename.endswith(".py") and (filename.startswith("test_") or filename.endswith("_test.py"))
-    )
 
 
 def trust_policy(account_id: str) -> dict[str, Any]:

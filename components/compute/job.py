@@ -306,7 +306,7 @@ class JobWorkflow(pulumi.ComponentResource):
         schedule = aws.scheduler.Schedule(
             name,
             name=physical,
-            description=f"Starts the jobs {' -> '.join(', '.join(lv) for lv in args['levels'])}",
+            description=schedule_description(args["levels"]),
             schedule_expression=args["schedule"],
             schedule_expression_timezone=args["time_zone"],
             flexible_time_window=aws.scheduler.ScheduleFlexibleTimeWindowArgs(mode="OFF"),
@@ -344,6 +344,18 @@ class JobWorkflow(pulumi.ComponentResource):
                 "log_group_name": self.log_group_name,
             }
         )
+
+
+# A schedule's Description is 512 characters at most (botocore's scheduler model).
+SCHEDULE_DESCRIPTION_MAX = 512
+
+
+def schedule_description(levels: Sequence[Sequence[str]]) -> str:
+    """The jobs a schedule starts, level by level, cut to what Scheduler takes."""
+    text = f"Starts the jobs {' -> '.join(', '.join(level) for level in levels)}"
+    if len(text) <= SCHEDULE_DESCRIPTION_MAX:
+        return text
+    return text[: SCHEDULE_DESCRIPTION_MAX - 3] + "..."
 
 
 def _plain(job: WorkflowJob) -> dict[str, Any]:

@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime
 import difflib
 import re
+import zipfile
 from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
@@ -66,12 +68,19 @@ AWSLOGS_DATETIME_TOKENS = frozenset("aAwdbBmYyHIpMSfzZjL")
 # Lambda's limit on a function's environment variables, names and values together ("Lambda
 # quotas", https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
 LAMBDA_ENVIRONMENT_BYTES = 4096
-# Lambda's limit on a .zip package, unzipped ("Lambda quotas").
+# Lambda's limits on a .zip package: 250 MB unzipped, and 50 MB zipped when it is uploaded
+# through the API, as the provider does ("Lambda quotas").
 LAMBDA_UNZIPPED_BYTES = 250 * 1024 * 1024
+LAMBDA_UPLOAD_BYTES = 50 * 1024 * 1024
+# Left out of a code archive: test modules and interpreter caches, which would otherwise
+# change the archive's hash (and redeploy the function) whenever the tests run.
+EXCLUDED_DIRS = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", "tests"}
+EXCLUDED_SUFFIXES = (".pyc", ".pyo")
 # Runtimes whose handler is `<file>.<function>` ("Define Lambda function handler in Python",
 # Node.js, Ruby: https://docs.aws.amazon.com/lambda/latest/dg/python-handler.html).
 FILE_DOT_FUNCTION_RUNTIMES = ("python", "nodejs", "ruby")
 SSM_NAME_MAX = 1011
+SSM_NAME_LEVELS = 15  # "Parameter hierarchies are limited to a maximum depth of fifteen levels"
 # IAM user and role names ("IAM object quotas",
 # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html; botocore's iam
 # roleNameType and userNameType).
@@ -79,11 +88,62 @@ IAM_NAME_MAX = 64
 IAM_QUOTAS = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html"
 
 
+def package_files(directory: str) -> dict[str, Path]:
+    """The files of a function's code archive by their path in it: the directory's files
+    without tests and caches."""
+    root = Path(directory)
+    files = {}
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root)
+        if not path.is_file() or EXCLUDED_DIRS.intersection(relative.parts[:-1]):
+            continue
+        if path.suffix in EXCLUDED_SUFFIXES or _is_test_module(path.name):
+            continue
+        files[relative.as_posix()] = path
+    return files
+
+
+def _is_test_module(filename: str) -> bool:
+    return filename == "conftest.py" or (
+        filename.endswith(".py") and (filename.startswith("test_") or filename.endswith("_test.py"))
+    )
+
+
+class _ByteCounter:
+    """A write-only stream that keeps only how many bytes went through it."""
+
+    def __init__(self) -> None:
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self.size += len(data)
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def zipped_size(files: Mapping[str, Path]) -> int:
+    """The size of the files as a deflated .zip archive, which is what Lambda is sent."""
+    counter = _ByteCounter()
+    with zipfile.ZipFile(counter, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, path in files.items():
+            archive.write(path, name)
+    return counter.size
+
+
 def _check_image(image: str) -> str:
-    # ECS takes image references of up to 255 characters (ContainerDefinition `image`).
-    if len(image) > 255:
-        raise ValueError(f"an image reference takes 255 characters at most, got {len(image)}")
-    if not re.fullmatch(r"[a-z0-9][a-z0-9._/:-]*(:[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})", image):
+    # ECS takes 255 characters before a digest's @, and a digest's hex in either case
+    # (ContainerDefinition `image`).
+    name = image.split("@")[0]
+    if len(name) > 255:
+        raise ValueError(f"an image name takes 255 characters at most, got {len(name)}")
+    if not re.fullmatch(
+        r"[a-z0-9][a-z0-9._/:-]*(:[\w][\w.-]{0,127}|@sha256:[A-Fa-f0-9]{64})", image
+    ):
         raise ValueError(f"expected an image with a tag or digest, got {image!r}")
     if image.endswith(":latest"):
         raise ValueError("pin a tag or digest: 'latest' moves under a running service")
@@ -107,6 +167,8 @@ def ssm_name_problem(name: str) -> str | None:
         return f"{name!r}: a parameter name may not begin with aws or ssm (reserved for AWS)"
     if len(name) > SSM_NAME_MAX:
         return f"{name!r}: a parameter name takes {SSM_NAME_MAX} characters at most"
+    if name.count("/") > SSM_NAME_LEVELS:
+        return f"{name!r}: a parameter hierarchy is {SSM_NAME_LEVELS} levels deep at most"
     return None
 
 
@@ -223,6 +285,13 @@ class AutoscalingConfig(Model):
         "to (the metric is its target group's)",
         json_schema_extra=aws(TARGET_TRACKING),
     )
+
+    def scales(self) -> bool:
+        """Whether any target tracking policy is set."""
+        return any(
+            target is not None
+            for target in (self.cpu_percent, self.memory_percent, self.requests_per_target)
+        )
 
 
 class ServiceConfig(Model):
@@ -350,6 +419,14 @@ class ServiceConfig(Model):
             )
         if self.autoscaling.requests_per_target and self.port is None:
             raise ValueError("requestsPerTarget scaling needs a web-facing service (a port)")
+        if self.min_count == 0 and self.autoscaling.scales():
+            # "A target tracking scaling policy does not perform scaling when the specified
+            # metric has insufficient data" (service-autoscaling-targettracking.html): no task,
+            # no metric, so the service would never start one.
+            raise ValueError(
+                "minCount 0: target tracking has no metric without a task and never starts one; "
+                "set minCount 1 or more, or no autoscaling targets"
+            )
         return self
 
 
@@ -433,9 +510,13 @@ class FunctionConfig(Model):
     @field_validator("environment")
     @classmethod
     def _check_reserved(cls, variables: dict[str, str]) -> dict[str, str]:
+        # Lambda's variable names are two characters or more (EnvironmentVariableName).
+        pattern = service_shape("lambda", "EnvironmentVariableName")["pattern"]
         for name in variables:
             if name in LAMBDA_RESERVED_VARIABLES:
                 raise ValueError(f"{name} is set by the Lambda runtime; a function may not set it")
+            if not re.fullmatch(pattern, name):
+                raise ValueError(f"{name!r}: Lambda takes variable names of 2 characters or more")
         size = sum(len(k.encode()) + len(v.encode()) for k, v in variables.items())
         if size > LAMBDA_ENVIRONMENT_BYTES:
             raise ValueError(f"Lambda takes 4 KB of variables at most, got {size} bytes")
@@ -750,7 +831,10 @@ class OperatorsConfig(Model):
     @classmethod
     def _check_principals(cls, principals: list[str]) -> list[str]:
         for arn in principals:
-            match = re.fullmatch(r"arn:aws[a-z-]*:iam::\d{12}:(user|role)/(.*/)?([\w+=,.@-]+)", arn)
+            # A path is / or /<printable ASCII>/, 512 characters at most (botocore's pathType).
+            match = re.fullmatch(
+                r"arn:aws[a-z-]*:iam::\d{12}:(user|role)/([!-~]{1,510}/)?([\w+=,.@-]+)", arn
+            )
             if not match:
                 raise ValueError(f"{arn!r} is not an IAM user or role ARN")
             if len(match[3]) > IAM_NAME_MAX:

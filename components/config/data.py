@@ -592,6 +592,9 @@ def check_app_settings(settings: dict[str, dict[str, Any]]) -> dict[str, dict[st
                 raise ValueError(f"{service}.{name}: expected an UPPER_CASE setting name")
             if not isinstance(value, str):
                 raise ValueError(f"{service}.{name}: expected a string value")
+            if re.search(r"\{\{.*\}\}", value):
+                # "You can't include values wrapped in double brackets {{}}" (PutParameter).
+                raise ValueError(f"{service}.{name}: SSM refuses values wrapped in {{{{ }}}}")
             size = len(value.encode())
             if not 1 <= size <= STANDARD_PARAMETER_MAX:
                 raise ValueError(

@@ -67,6 +67,15 @@ def check_rate(expression: str) -> str:
     return expression
 
 
+# CreateSchedule's ScheduleExpression is 256 characters at most (botocore's scheduler model).
+SCHEDULE_EXPRESSION_MAX = 256
+
+
 def check_schedule(expression: str) -> str:
     """A cron or rate expression of EventBridge Scheduler."""
+    if len(expression) > SCHEDULE_EXPRESSION_MAX:
+        raise ValueError(
+            f"a schedule expression takes {SCHEDULE_EXPRESSION_MAX} characters at most, "
+            f"got {len(expression)}"
+        )
     return check_rate(expression) if expression.startswith("rate(") else check_cron(expression)

@@ -31,6 +31,7 @@ from components.config.compute import (
     IAM_QUOTAS,
     LAMBDA_GUIDE,
     LAMBDA_UNZIPPED_BYTES,
+    LAMBDA_UPLOAD_BYTES,
     ClusterConfig,
     FunctionConfig,
     JobConfig,
@@ -40,6 +41,8 @@ from components.config.compute import (
     ServiceConfig,
     check_job_graph,
     entry_role_names,
+    package_files,
+    zipped_size,
 )
 from components.config.data import (
     SHARED_SECRET_NAMES,
@@ -543,8 +546,15 @@ def _check_references(config: StackConfig) -> Iterator[Mistake]:
         if function.code is not None and not Path(function.code).is_dir():
             yield f"functions.{name}.code", f"no directory {function.code!r} in the project"
     for owner in config.app_settings:
-        if owner not in config.services and owner not in config.functions:
-            yield f"appSettings.{owner}", f"no service or function named {owner!r}"
+        if owner in config.functions:
+            # Only a task's execution role reads parameters into variables (valueFrom); a
+            # function would get neither the values nor the right to read them.
+            yield (
+                f"appSettings.{owner}",
+                f"{owner!r} is a function; app settings reach services only",
+            )
+        elif owner not in config.services:
+            yield f"appSettings.{owner}", f"no service named {owner!r}"
 
 
 def _check_compute(config: StackConfig) -> Iterator[Mistake]:
@@ -578,11 +588,18 @@ def _check_compute(config: StackConfig) -> Iterator[Mistake]:
                 f"(<account>.dkr.ecr.{config.region}.amazonaws.com/...)",
             )
         if function.code is not None and Path(function.code).is_dir():
-            size = sum(p.stat().st_size for p in Path(function.code).rglob("*") if p.is_file())
+            files = package_files(function.code)
+            size = sum(path.stat().st_size for path in files.values())
             if size > LAMBDA_UNZIPPED_BYTES:
                 yield (
                     f"functions.{name}.code",
                     f"{function.code} holds {size / 2**20:.0f} MB; Lambda takes 250 MB unzipped",
+                )
+            elif (zipped := zipped_size(files)) > LAMBDA_UPLOAD_BYTES:
+                yield (
+                    f"functions.{name}.code",
+                    f"{function.code} zips to {zipped / 2**20:.0f} MB; Lambda takes "
+                    f"{LAMBDA_UPLOAD_BYTES / 2**20:.0f} MB zipped through its API",
                 )
 
 
