@@ -10,7 +10,8 @@ import typing
 import pytest
 
 from components import config as stack_config
-from components.config import aws_data, data, network, observability, pipeline
+from components.compute import job
+from components.config import aws_data, data, network, observability, pipeline, schedule
 from components.config.edge import service_shape
 from components.observability import alarms
 from tests.conftest import MINIMAL
@@ -441,6 +442,10 @@ def test_the_hand_written_ranges_are_botocores() -> None:
     for shape in ("KeySchemaAttributeName", "TimeToLiveAttributeName"):
         assert service_shape("dynamodb", shape)["max"] == data.ATTRIBUTE_NAME_MAX
     assert observability.ALARM_PERIOD_SECONDS == alarms.PERIOD_SECONDS
+    assert service_shape("scheduler", "ScheduleExpression")["max"] == (
+        schedule.SCHEDULE_EXPRESSION_MAX
+    )
+    assert service_shape("scheduler", "Description")["max"] == job.SCHEDULE_DESCRIPTION_MAX
 
 
 def test_every_key_names_its_aws_constraint_or_why_there_is_none() -> None:

@@ -299,7 +299,7 @@ class DatabaseConfig(EngineModel):
             )
         if self.engine == "aurora-mysql" and self.instance_class.startswith("db.t3."):
             # The cluster turns Performance Insights on, which Aurora MySQL has on no db.t3
-            # class: {AURORA}/USER_DatabaseInsights.Engines.html
+            # class: https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_DatabaseInsights.Engines.html
             raise ValueError(
                 f"{self.instance_class}: Aurora MySQL has no Performance Insights on db.t3; "
                 "choose db.t4g or larger"

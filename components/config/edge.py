@@ -66,7 +66,8 @@ TLS_POLICIES = (
 VIEWER_TLS_FLOOR = ("TLSv1.2_2021", "TLSv1.2_2025", "TLSv1.3_2025")
 # An ALB rule takes at most three values per condition, five across its conditions (the
 # origin-verify header takes one) and five wildcards (* and ?): "Condition basics" of
-# {ALB_GUIDE}/rule-condition-types.html, and the Rules quotas of ALB_QUOTAS.
+# https://docs.aws.amazon.com/elasticloadbalancing/latest/application/rule-condition-types.html,
+# and the Rules quotas of ALB_QUOTAS.
 ALB_QUOTAS = f"{ALB_GUIDE}/load-balancer-limits.html"
 CONDITION_VALUES = 3
 ROUTE_CONDITION_VALUES = 4
@@ -94,8 +95,8 @@ REFUSED_REGEX = {
     "POSSESSIVE_REPEAT": "possessive quantifiers",
 }
 # A regex pattern set holds 10 patterns at most, each of 200 characters at most ("AWS WAF
-# quotas", neither adjustable; the API's RegexString allows 512, but WAF refuses more than 200).
-WAF_QUOTAS = f"{WAF_GUIDE}/limits.html"
+# quotas", https://docs.aws.amazon.com/waf/latest/developerguide/limits.html, neither
+# adjustable; the API's RegexString allows 512, but WAF refuses more than 200).
 REGEX_SET_PATTERNS = 10
 REGEX_PATTERN_MAX = 200
 Mode = Literal["block", "count"]
@@ -262,7 +263,6 @@ class WafConfig(Model):
     @field_validator("blocked_user_agents")
     @classmethod
     def _check_user_agents(cls, patterns: list[str]) -> list[str]:
-        limit = REGEX_PATTERN_MAX
         if len(patterns) > REGEX_SET_PATTERNS:
             raise ValueError(f"a regex pattern set holds at most {REGEX_SET_PATTERNS} patterns")
         for pattern in patterns:
@@ -270,8 +270,10 @@ class WafConfig(Model):
                 parsed = re_parser.parse(pattern)
             except re.error as error:
                 raise ValueError(f"{pattern!r} is not a regular expression: {error}") from None
-            if not 1 <= len(pattern) <= limit:
-                raise ValueError(f"{pattern!r}: WAF takes patterns of 1 to {limit} characters")
+            if not 1 <= len(pattern) <= REGEX_PATTERN_MAX:
+                raise ValueError(
+                    f"{pattern!r}: WAF takes patterns of 1 to {REGEX_PATTERN_MAX} characters"
+                )
             refused = sorted({REFUSED_REGEX[op] for op in _opcodes(parsed) if op in REFUSED_REGEX})
             if refused:
                 raise ValueError(f"{pattern!r}: WAF's regular expressions have no {refused[0]}")
